@@ -1,0 +1,12 @@
+import type { Knex } from 'knex';
+import * as schema from './20261125_001_schema';
+import * as roles from './20261125_002_roles';
+
+/**
+ * The migrations in order. Listed statically so that bundled code (the Electron main process)
+ * and the CLI load the same set without finding files on disk.
+ */
+export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
+  ['20261125_001_schema', schema],
+  ['20261125_002_roles', roles],
+];

@@ -1,0 +1,53 @@
+import { ZodError } from 'zod';
+import type { ErrorData } from '../../shared/result';
+import { isConnectionError, unavailable } from '../db/unavailable';
+import { AppError } from '../errors';
+import { logger } from '../logger';
+
+interface PgErrorLike {
+  code?: string;
+  constraint?: string;
+  message?: string;
+}
+
+export function zodToError(error: ZodError): ErrorData {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = issues[0];
+  const where = first?.path ? `${first.path}: ` : '';
+  return { code: 'VALIDATION', message: `${where}${first?.message ?? 'invalid input'}`, details: issues };
+}
+
+/**
+ * Turns anything thrown below the registry into the contract's error data. Database errors keep
+ * their meaning (permission, conflict, rule broken) but never show SQL or a stack to a person.
+ */
+export function toErrorData(error: unknown, server: { host: string; port: number } | null): ErrorData {
+  if (error instanceof AppError) return error.toData();
+  if (error instanceof ZodError) return zodToError(error);
+  if (isConnectionError(error)) {
+    return server
+      ? unavailable(server.host, server.port, error).toData()
+      : { code: 'DB_UNAVAILABLE', message: 'Not connected to a database.' };
+  }
+  const pgError = error as PgErrorLike;
+  switch (pgError.code) {
+    case '42501':
+      return { code: 'FORBIDDEN', message: `The database refused this for your login: ${pgError.message ?? 'permission denied'}.` };
+    case '23505':
+      return { code: 'CONFLICT', message: `This would duplicate an existing record (${pgError.constraint ?? 'unique rule'}).` };
+    case '23514':
+    case '23503':
+    case '23502':
+      return { code: 'VALIDATION', message: `The database refused a value that breaks the rule ${pgError.constraint ?? 'on this table'}.` };
+    case '40001':
+    case '40P01':
+      return { code: 'CONFLICT', message: 'Another change to the same data happened at the same time; try again.' };
+    case '57014':
+      return { code: 'CANCELLED', message: 'The database cancelled the query (cancelled or over its time limit).' };
+    default:
+      logger.error('unexpected error', {
+        error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+      });
+      return { code: 'INTERNAL', message: 'Something unexpected went wrong; the details are in the log.' };
+  }
+}

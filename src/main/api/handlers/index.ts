@@ -1,0 +1,11 @@
+import type { Handlers } from '../types';
+import { demoHandlers } from './demo';
+import { sessionHandlers } from './session';
+import { usersHandlers } from './users';
+
+/** One handler per contract call; the type makes a missing or extra one a compile error. */
+export const handlers: Handlers = {
+  ...sessionHandlers,
+  ...usersHandlers,
+  ...demoHandlers,
+};

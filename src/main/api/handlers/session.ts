@@ -1,0 +1,5 @@
+import type { DomainHandlers } from '../types';
+
+export const sessionHandlers: DomainHandlers<'session'> = {
+  'session.whoami': ({ session }) => Promise.resolve(session.whoami),
+};

@@ -1,0 +1,82 @@
+import type { Knex } from 'knex';
+import { contract, isCallName, type CallName } from '../../shared/contract';
+import { fail, ok, type ErrorData, type Result } from '../../shared/result';
+import { roleAllows } from '../../shared/roles';
+import type { Session } from '../db/session';
+import { toErrorData, zodToError } from './errors';
+import type { CallContext, Handler, Handlers, Progress } from './types';
+
+export interface DispatchOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export type Dispatcher = (name: string, raw: unknown, options?: DispatchOptions) => Promise<Result<unknown>>;
+
+async function writeLog(
+  db: Knex,
+  action: CallName,
+  input: unknown,
+  outcome: { ok: true; result: unknown } | { ok: false; error: ErrorData },
+): Promise<void> {
+  await db('operations_log').insert({
+    action,
+    input: JSON.stringify(input ?? {}),
+    outcome: outcome.ok ? 'ok' : 'error',
+    error_code: outcome.ok ? null : outcome.error.code,
+    result: JSON.stringify(outcome.ok ? (outcome.result ?? null) : outcome.error),
+  });
+}
+
+/**
+ * The one door to the ledger: every transport (IPC, CLI, e2e bridge) calls through here, so
+ * validation, the role check, error mapping and the operations log happen the same way for all.
+ */
+export function createDispatcher(handlers: Handlers, getSession: () => Session | null): Dispatcher {
+  return async (name, raw, options = {}) => {
+    if (!isCallName(name)) return fail('VALIDATION', `Unknown call "${name}".`);
+    const def = contract[name];
+    const parsed = def.input.safeParse(raw ?? {});
+    if (!parsed.success) {
+      const error = zodToError(parsed.error);
+      return { ok: false, error };
+    }
+    const session = getSession();
+    if (!session) return fail('DB_UNAVAILABLE', 'Not connected to a database: choose a connection first.');
+    const server = session.connection;
+    const logged = def.kind !== 'query';
+    if (!roleAllows(session.whoami.role, def.minRole)) {
+      const error: ErrorData = {
+        code: 'FORBIDDEN',
+        message: `${name} needs the ${def.minRole} role; ${session.whoami.login} is ${session.whoami.role ?? 'in no Pointkeeper role'}.`,
+      };
+      if (logged) await writeLog(session.knex, name, parsed.data, { ok: false, error }).catch(() => undefined);
+      return { ok: false, error };
+    }
+    const handler = handlers[name] as Handler<CallName>;
+    const base = {
+      session,
+      signal: options.signal ?? new AbortController().signal,
+      progress: options.onProgress ?? (() => {}),
+    };
+    try {
+      if (def.kind === 'write') {
+        const data = await session.knex.transaction(async (trx) => {
+          const result = await handler({ ...base, db: trx } satisfies CallContext, parsed.data);
+          await writeLog(trx, name, parsed.data, { ok: true, result });
+          return result;
+        });
+        return ok(data);
+      }
+      const data = await handler({ ...base, db: session.knex }, parsed.data);
+      if (logged) await writeLog(session.knex, name, parsed.data, { ok: true, result: data });
+      return ok(data);
+    } catch (error) {
+      const data = toErrorData(error, server);
+      if (logged && data.code !== 'DB_UNAVAILABLE') {
+        await writeLog(session.knex, name, parsed.data, { ok: false, error: data }).catch(() => undefined);
+      }
+      return { ok: false, error: data };
+    }
+  };
+}

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { migrateLatest, pendingMigrations, rollbackLast } from '../../db/migrate';
+import { printJson } from '../output';
+import { withCli } from '../runtime';
+
+export function dbCommand(program: Command): void {
+  const db = program.command('db').description('Schema migrations');
+  db.command('migrate')
+    .description('Apply pending migrations (needs the database owner)')
+    .action(() =>
+      withCli(
+        async ({ session }) => {
+          const applied = await migrateLatest(session.knex);
+          process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
+        },
+        { migrate: true },
+      ),
+    );
+  db.command('rollback')
+    .description('Undo the last batch of migrations')
+    .action(() =>
+      withCli(
+        async ({ session }) => {
+          const undone = await rollbackLast(session.knex);
+          process.stdout.write(undone.length ? `rolled back: ${undone.join(', ')}\n` : 'nothing to roll back\n');
+        },
+        { migrate: false, requireSchema: false },
+      ),
+    );
+  db.command('status')
+    .description('List pending migrations')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      withCli(
+        async ({ session }) => {
+          const pending = await pendingMigrations(session.knex);
+          if (opts.json) printJson({ pending, whoami: session.whoami });
+          else process.stdout.write(pending.length ? `pending: ${pending.join(', ')}\n` : 'up to date\n');
+        },
+        { migrate: false, requireSchema: false },
+      ),
+    );
+}

@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { dbCommand } from './commands/db';
+import { demoCommand } from './commands/demo';
+import { sessionCommand } from './commands/session';
+import { usersCommand } from './commands/users';
+import { CliExit } from './runtime';
+
+export function buildProgram(): Command {
+  const program = new Command('pointkeeper')
+    .description('Pointkeeper: a loyalty-points ledger that never loses a point.\nDatabase: DATABASE_URL, else the embedded one in POINTKEEPER_HOME (~/.pointkeeper).')
+    .showHelpAfterError()
+    .exitOverride();
+  sessionCommand(program);
+  usersCommand(program);
+  demoCommand(program);
+  dbCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CliExit) {
+      process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`error [INTERNAL]: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

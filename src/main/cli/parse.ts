@@ -1,0 +1,9 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Whole numbers only: "12abc" or "1e3" is a mistake to report, not a number to guess. */
+export function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`"${value}" is too large.`);
+  return n;
+}

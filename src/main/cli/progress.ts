@@ -1,0 +1,24 @@
+import cliProgress from 'cli-progress';
+import type { Progress } from '../api/types';
+
+/** A progress bar on stderr when a person is watching; silent when piped. */
+export function progressBar(): { update(p: Progress): void; stop(): void } {
+  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  let bar: cliProgress.SingleBar | null = null;
+  return {
+    update(p) {
+      if (p.total === null) return;
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          { stream: process.stderr, format: ` {bar} {percentage}% | {value}/{total} {message} | ETA {eta_formatted}` },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(p.total, 0, { message: p.message ?? '' });
+      }
+      bar.update(p.done, { message: p.message ?? '' });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { createDispatcher, type Dispatcher } from '../api/registry';
+import { handlers } from '../api/handlers/index';
+import { openSession, type Session, type OpenOptions } from '../db/session';
+import { cliHome, resolveTarget } from '../db/target';
+import { AppError } from '../errors';
+import type { Progress } from '../api/types';
+import type { CallName, CallInput, CallOutput } from '../../shared/contract';
+import { progressBar } from './progress';
+
+export class CliExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Cli {
+  session: Session;
+  call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>>;
+}
+
+/**
+ * Opens the database the CLI is pointed at (DATABASE_URL, else the embedded one in
+ * POINTKEEPER_HOME), runs `fn`, and always closes — stopping the embedded server we started.
+ */
+export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOptions = {}): Promise<T> {
+  const target = resolveTarget(cliHome());
+  let session: Session;
+  try {
+    session = await openSession(target, { log: (l) => process.stderr.write(`${l}\n`), ...options });
+  } catch (error) {
+    if (error instanceof AppError) throw new CliExit(1, `error [${error.code}]: ${error.message}`);
+    throw error;
+  }
+  const dispatch: Dispatcher = createDispatcher(handlers, () => session);
+  const cli: Cli = {
+    session,
+    async call(name, input) {
+      const bar = progressBar();
+      const result = await dispatch(name, input, { onProgress: (p: Progress) => bar.update(p) });
+      bar.stop();
+      if (!result.ok) throw new CliExit(1, `error [${result.error.code}]: ${result.error.message}`);
+      return result.data as CallOutput<typeof name>;
+    },
+  };
+  try {
+    return await fn(cli);
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,13 @@
+import type { CallInput, CallName, CallOutput } from './contract';
+import type { Result } from './result';
+
+/** What the preload (or the e2e bridge) installs as `window.pointkeeper`. */
+export type PointkeeperCalls = {
+  [K in CallName]: (input: CallInput<K>) => Promise<Result<CallOutput<K>>>;
+};
+
+export interface PointkeeperApi {
+  calls: PointkeeperCalls;
+  /** Which transport carries the calls: shown in the status bar. */
+  transport: 'electron' | 'bridge';
+}

@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import type { CallDef } from './contract/define';
+import { demoCalls } from './contract/demo';
+import { sessionCalls } from './contract/session';
+import { usersCalls } from './contract/users';
+
+/**
+ * Every call the console knows, once. The preload, the renderer hooks, the registry, the CLI
+ * and the e2e bridge are all derived from this object; the key is the call's name and its IPC
+ * channel is `channelOf(name)`.
+ */
+export const contract = {
+  ...sessionCalls,
+  ...usersCalls,
+  ...demoCalls,
+} satisfies Record<string, CallDef>;
+
+export type Contract = typeof contract;
+export type CallName = keyof Contract;
+export type CallInput<K extends CallName> = z.input<Contract[K]['input']>;
+export type ParsedInput<K extends CallName> = z.output<Contract[K]['input']>;
+export type CallOutput<K extends CallName> = NonNullable<Contract[K]['_output']>;
+
+export const CALL_NAMES = Object.keys(contract) as CallName[];
+
+export function isCallName(name: string): name is CallName {
+  return Object.hasOwn(contract, name);
+}
+
+export function channelOf(name: CallName): string {
+  return `pointkeeper:${name}`;
+}
+
+export type { Role } from './roles';
+export type * from './contract/session';
+export type * from './contract/users';
+export type * from './contract/demo';
+export type { Page } from './contract/common';
