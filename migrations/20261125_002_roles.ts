@@ -37,6 +37,8 @@ export async function up(knex: Knex): Promise<void> {
   // Auditors read everything and write nothing but their own operations_log records.
   await knex.raw(`GRANT SELECT ON ${TABLES.join(', ')} TO ${AUDITOR}`);
   await knex.raw(`GRANT INSERT ON operations_log TO ${AUDITOR}`);
+  // Every login checks for pending migrations on connect; knex only sees tables it may read.
+  await knex.raw(`GRANT SELECT ON knex_migrations, knex_migrations_lock TO ${AUDITOR}`);
   await knex.raw(`GRANT USAGE ON SEQUENCE operations_log_id_seq TO ${AUDITOR}`);
 
   // Operators (finance, support) earn and redeem: the log, the derived copies, redemptions.
