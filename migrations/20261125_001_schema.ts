@@ -52,11 +52,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('last_earned_at', { useTz: true });
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.check(
-      'points >= 0 AND total_earned >= 0 AND total_redeemed >= 0',
-      [],
-      'user_points_non_negative',
-    );
+    t.check('points >= 0 AND total_earned >= 0 AND total_redeemed >= 0', [], 'user_points_non_negative');
   });
 
   await knex.schema.createTable('points_transactions', (t) => {

@@ -43,7 +43,9 @@ export async function up(knex: Knex): Promise<void> {
 
   // Operators (finance, support) earn and redeem: the log, the derived copies, redemptions.
   await knex.raw(`GRANT INSERT ON points_transactions, user_points, user_points_redemptions TO ${OPERATOR}`);
-  await knex.raw(`GRANT UPDATE (points, total_earned, total_redeemed, last_earned_at, updated_at) ON user_points TO ${OPERATOR}`);
+  await knex.raw(
+    `GRANT UPDATE (points, total_earned, total_redeemed, last_earned_at, updated_at) ON user_points TO ${OPERATOR}`,
+  );
   await knex.raw(`GRANT UPDATE (rewards, updated_at) ON users TO ${OPERATOR}`);
   await knex.raw(`GRANT UPDATE (is_used, used_at) ON user_points_redemptions TO ${OPERATOR}`);
   await knex.raw(
@@ -52,7 +54,9 @@ export async function up(knex: Knex): Promise<void> {
 
   // Admins restore backups: they may create and replace the rows behind a balance.
   await knex.raw(`GRANT INSERT ON users, orders, points_rewards TO ${ADMIN}`);
-  await knex.raw(`GRANT UPDATE ON users, orders, points_rewards, user_points, user_points_redemptions TO ${ADMIN}`);
+  await knex.raw(
+    `GRANT UPDATE ON users, orders, points_rewards, user_points, user_points_redemptions TO ${ADMIN}`,
+  );
   await knex.raw(`GRANT DELETE ON user_points, user_points_redemptions TO ${ADMIN}`);
   await knex.raw(`GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${ADMIN}`);
 }

@@ -14,14 +14,18 @@ describe('roles enforced by the database itself', () => {
     const { session } = await db.loginAs('auditor');
     const before = await db.knex('points_transactions').count({ n: '*' }).first();
     await expect(
-      session.knex('points_transactions').insert({ user_id: 1, type: 'earned', points: 10, description: 'sneaky' }),
+      session
+        .knex('points_transactions')
+        .insert({ user_id: 1, type: 'earned', points: 10, description: 'sneaky' }),
     ).rejects.toMatchObject({ code: '42501' });
     const after = await db.knex('points_transactions').count({ n: '*' }).first();
     expect(after).toEqual(before);
   });
 
   it('refuses UPDATE and DELETE on the transaction log, even for the owner', async () => {
-    await expect(db.knex('points_transactions').where({ id: 1 }).update({ points: 9999 })).rejects.toThrow(/append-only/);
+    await expect(db.knex('points_transactions').where({ id: 1 }).update({ points: 9999 })).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.knex('points_transactions').where({ id: 1 }).delete()).rejects.toThrow(/append-only/);
     await expect(db.knex('operations_log').delete()).rejects.toThrow(/append-only/);
   });
@@ -66,7 +70,13 @@ describe('demo data', () => {
     const r = await db.call('demo.generate', { users: 10, transactions: 100, discrepancies: 5 });
     if (!r.ok) throw new Error(r.error.message);
     expect(r.data.discrepancies.map((d) => d.kind).sort()).toEqual(
-      ['balance_mismatch', 'earned_mismatch', 'legacy_mismatch', 'missing_user_points', 'redeemed_mismatch'].sort(),
+      [
+        'balance_mismatch',
+        'earned_mismatch',
+        'legacy_mismatch',
+        'missing_user_points',
+        'redeemed_mismatch',
+      ].sort(),
     );
     const missing = r.data.discrepancies.find((d) => d.kind === 'missing_user_points')!;
     expect(await db.knex('user_points').where({ user_id: missing.userId }).first()).toBeUndefined();
@@ -80,7 +90,8 @@ describe('users.search and users.get through the registry', () => {
     const first = await db.call('users.search', { query: prefix, limit: 2 });
     if (!first.ok) throw new Error(first.error.message);
     expect(first.data.items.length).toBeGreaterThan(0);
-    for (const u of first.data.items) expect(u.name.toLowerCase().startsWith(prefix.toLowerCase())).toBe(true);
+    for (const u of first.data.items)
+      expect(u.name.toLowerCase().startsWith(prefix.toLowerCase())).toBe(true);
     const all: number[] = first.data.items.map((u) => u.id);
     let cursor = first.data.nextCursor;
     while (cursor) {
@@ -89,7 +100,12 @@ describe('users.search and users.get through the registry', () => {
       all.push(...next.data.items.map((u) => u.id));
       cursor = next.data.nextCursor;
     }
-    const expected = await db.knex('users').whereRaw('lower(name) LIKE ?', [`${prefix.toLowerCase()}%`]).orWhereRaw('lower(email) LIKE ?', [`${prefix.toLowerCase()}%`]).orderByRaw('lower(name), id').pluck('id');
+    const expected = await db
+      .knex('users')
+      .whereRaw('lower(name) LIKE ?', [`${prefix.toLowerCase()}%`])
+      .orWhereRaw('lower(email) LIKE ?', [`${prefix.toLowerCase()}%`])
+      .orderByRaw('lower(name), id')
+      .pluck('id');
     expect(all).toEqual(expected);
   });
 
@@ -107,15 +123,30 @@ describe('users.search and users.get through the registry', () => {
     const user = await db.call('users.get', { userId: 3 });
     expect(user).toMatchObject({ ok: true, data: { id: 3 } });
     if (user.ok) expect(user.data.legacyRewards).toBe(user.data.points);
-    expect(await db.call('users.get', { userId: 999_999 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await db.call('users.get', { userId: 999_999 })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
   });
 
   it('rejects bad input with VALIDATION and unknown calls by name', async () => {
-    expect(await db.dispatch('users.search', { query: '' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
-    expect(await db.dispatch('users.get', { userId: 'x' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
-    expect(await db.dispatch('users.get', { userId: 1, extra: true })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    expect(await db.dispatch('users.search', { query: '' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION' },
+    });
+    expect(await db.dispatch('users.get', { userId: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION' },
+    });
+    expect(await db.dispatch('users.get', { userId: 1, extra: true })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION' },
+    });
     expect(await db.dispatch('users.drop', {})).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
-    expect(await db.dispatch('users.search', { query: 'a', cursor: 'garbage' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    expect(await db.dispatch('users.search', { query: 'a', cursor: 'garbage' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION' },
+    });
   });
 
   it('gives FORBIDDEN before running a call above the login role, and logs the attempt', async () => {

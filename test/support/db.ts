@@ -65,7 +65,9 @@ export async function createTestDb(): Promise<TestDb> {
     async loginAs(role) {
       const login = `${database}_${role}_${logins.length}`;
       const password = randomBytes(12).toString('hex');
-      await session.knex.raw(`CREATE ROLE ${login} LOGIN PASSWORD '${password}' IN ROLE ${PG_GROUP_ROLE[role]}`);
+      await session.knex.raw(
+        `CREATE ROLE ${login} LOGIN PASSWORD '${password}' IN ROLE ${PG_GROUP_ROLE[role]}`,
+      );
       logins.push(login);
       const s = await openSession({ kind: 'server', connection: { ...connection, user: login, password } });
       others.push(s);

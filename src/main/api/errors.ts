@@ -32,21 +32,39 @@ export function toErrorData(error: unknown, server: { host: string; port: number
   const pgError = error as PgErrorLike;
   switch (pgError.code) {
     case '42501':
-      return { code: 'FORBIDDEN', message: `The database refused this for your login: ${pgError.message ?? 'permission denied'}.` };
+      return {
+        code: 'FORBIDDEN',
+        message: `The database refused this for your login: ${pgError.message ?? 'permission denied'}.`,
+      };
     case '23505':
-      return { code: 'CONFLICT', message: `This would duplicate an existing record (${pgError.constraint ?? 'unique rule'}).` };
+      return {
+        code: 'CONFLICT',
+        message: `This would duplicate an existing record (${pgError.constraint ?? 'unique rule'}).`,
+      };
     case '23514':
     case '23503':
     case '23502':
-      return { code: 'VALIDATION', message: `The database refused a value that breaks the rule ${pgError.constraint ?? 'on this table'}.` };
+      return {
+        code: 'VALIDATION',
+        message: `The database refused a value that breaks the rule ${pgError.constraint ?? 'on this table'}.`,
+      };
     case '40001':
     case '40P01':
-      return { code: 'CONFLICT', message: 'Another change to the same data happened at the same time; try again.' };
+      return {
+        code: 'CONFLICT',
+        message: 'Another change to the same data happened at the same time; try again.',
+      };
     case '57014':
-      return { code: 'CANCELLED', message: 'The database cancelled the query (cancelled or over its time limit).' };
+      return {
+        code: 'CANCELLED',
+        message: 'The database cancelled the query (cancelled or over its time limit).',
+      };
     default:
       logger.error('unexpected error', {
-        error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+        error:
+          error instanceof Error
+            ? { name: error.name, message: error.message, stack: error.stack }
+            : String(error),
       });
       return { code: 'INTERNAL', message: 'Something unexpected went wrong; the details are in the log.' };
   }

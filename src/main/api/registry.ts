@@ -50,7 +50,8 @@ export function createDispatcher(handlers: Handlers, getSession: () => Session |
         code: 'FORBIDDEN',
         message: `${name} needs the ${def.minRole} role; ${session.whoami.login} is ${session.whoami.role ?? 'in no Pointkeeper role'}.`,
       };
-      if (logged) await writeLog(session.knex, name, parsed.data, { ok: false, error }).catch(() => undefined);
+      if (logged)
+        await writeLog(session.knex, name, parsed.data, { ok: false, error }).catch(() => undefined);
       return { ok: false, error };
     }
     const handler = handlers[name] as Handler<CallName>;

@@ -7,7 +7,9 @@ import { CliExit } from './runtime';
 
 export function buildProgram(): Command {
   const program = new Command('pointkeeper')
-    .description('Pointkeeper: a loyalty-points ledger that never loses a point.\nDatabase: DATABASE_URL, else the embedded one in POINTKEEPER_HOME (~/.pointkeeper).')
+    .description(
+      'Pointkeeper: a loyalty-points ledger that never loses a point.\nDatabase: DATABASE_URL, else the embedded one in POINTKEEPER_HOME (~/.pointkeeper).',
+    )
     .showHelpAfterError()
     .exitOverride();
   sessionCommand(program);

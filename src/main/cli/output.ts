@@ -8,9 +8,15 @@ export function printTable(rows: Array<Record<string, unknown>>, columns: string
     process.stdout.write('(no rows)\n');
     return;
   }
-  const text = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '—' : String(r[c]))));
+  const text = rows.map((r) =>
+    columns.map((c) => (r[c] === null || r[c] === undefined ? '—' : String(r[c]))),
+  );
   const widths = columns.map((c, i) => Math.max(c.length, ...text.map((t) => t[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${line(columns)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
   for (const t of text) process.stdout.write(`${line(t)}\n`);
 }

@@ -10,7 +10,10 @@ export function progressBar(): { update(p: Progress): void; stop(): void } {
       if (p.total === null) return;
       if (!bar) {
         bar = new cliProgress.SingleBar(
-          { stream: process.stderr, format: ` {bar} {percentage}% | {value}/{total} {message} | ETA {eta_formatted}` },
+          {
+            stream: process.stderr,
+            format: ` {bar} {percentage}% | {value}/{total} {message} | ETA {eta_formatted}`,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(p.total, 0, { message: p.message ?? '' });

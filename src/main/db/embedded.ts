@@ -52,7 +52,8 @@ async function readOrCreateClusterFile(home: string): Promise<ClusterFile> {
   const file = join(home, 'cluster.json');
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<ClusterFile>;
-    if (typeof parsed.password === 'string' && parsed.password.length >= 16) return { password: parsed.password };
+    if (typeof parsed.password === 'string' && parsed.password.length >= 16)
+      return { password: parsed.password };
   } catch {
     // Missing or unreadable: a new cluster gets a new password below.
   }
@@ -69,7 +70,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -130,7 +133,10 @@ async function ensureDatabase(connection: PgConnection): Promise<void> {
  * by a killed server and against a second Pointkeeper process: that one joins the running
  * cluster instead of starting another on the same files.
  */
-export async function startEmbedded(home: string, log: (line: string) => void = () => {}): Promise<EmbeddedServer> {
+export async function startEmbedded(
+  home: string,
+  log: (line: string) => void = () => {},
+): Promise<EmbeddedServer> {
   await mkdir(home, { recursive: true, mode: isRoot() ? 0o755 : 0o700 });
   const dataDir = await clusterDir(home);
   const { password } = await readOrCreateClusterFile(home);
@@ -174,7 +180,8 @@ export async function startEmbedded(home: string, log: (line: string) => void = 
       // Lost a race with a second instance, or the port was taken meanwhile: look again.
       // (No stop(): the failed server has already exited, and stop() would wait for an exit
       // event that never comes.)
-      if (attempt === 3) throw new Error(`The local PostgreSQL did not start:\n${output.join('').slice(-2000)}`);
+      if (attempt === 3)
+        throw new Error(`The local PostgreSQL did not start:\n${output.join('').slice(-2000)}`);
       continue;
     }
     const connection = { ...base, port };

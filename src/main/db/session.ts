@@ -92,7 +92,8 @@ export async function openSession(target: DbTarget, options: OpenOptions = {}): 
   };
   try {
     const whoami = await readWhoAmI(knex, connection, embedded !== null);
-    if (options.requireSchema !== false) await prepareSchema(knex, whoami, options.migrate ?? embedded !== null, log);
+    if (options.requireSchema !== false)
+      await prepareSchema(knex, whoami, options.migrate ?? embedded !== null, log);
     return { knex, connection, whoami, close };
   } catch (error) {
     await close();
@@ -100,10 +101,16 @@ export async function openSession(target: DbTarget, options: OpenOptions = {}): 
     if (error instanceof AppError) throw error;
     const code = (error as { code?: string }).code;
     if (code === '28P01' || code === '28000') {
-      throw new AppError('DB_UNAVAILABLE', `PostgreSQL at ${connection.host}:${connection.port} refused the login ${connection.user}: wrong password or no access.`);
+      throw new AppError(
+        'DB_UNAVAILABLE',
+        `PostgreSQL at ${connection.host}:${connection.port} refused the login ${connection.user}: wrong password or no access.`,
+      );
     }
     if (code === '3D000') {
-      throw new AppError('DB_UNAVAILABLE', `PostgreSQL at ${connection.host}:${connection.port} has no database named ${connection.database}.`);
+      throw new AppError(
+        'DB_UNAVAILABLE',
+        `PostgreSQL at ${connection.host}:${connection.port} has no database named ${connection.database}.`,
+      );
     }
     throw error;
   }

@@ -112,9 +112,18 @@ async function deriveCopies(trx: Knex.Transaction, c: ChunkPlan): Promise<void> 
   );
 }
 
-async function seedDiscrepancies(db: Knex, firstId: number, lastId: number, count: number): Promise<DemoResult['discrepancies']> {
+async function seedDiscrepancies(
+  db: Knex,
+  firstId: number,
+  lastId: number,
+  count: number,
+): Promise<DemoResult['discrepancies']> {
   if (count === 0) return [];
-  const ids = (await db('users').whereBetween('id', [firstId, lastId]).orderByRaw('random()').limit(count).pluck('id')) as number[];
+  const ids = (await db('users')
+    .whereBetween('id', [firstId, lastId])
+    .orderByRaw('random()')
+    .limit(count)
+    .pluck('id')) as number[];
   const seeded: DemoResult['discrepancies'] = [];
   await db.transaction(async (trx) => {
     for (const [i, userId] of ids.entries()) {
@@ -148,7 +157,8 @@ export async function generateDemo(
   const rewardIds = await db.transaction(ensureRewards);
   const chunks = Math.ceil(input.users / CHUNK_USERS);
   for (let i = 0; i < chunks; i++) {
-    if (signal.aborted) throw new AppError('CANCELLED', `Demo data cancelled after ${i * CHUNK_USERS} users.`);
+    if (signal.aborted)
+      throw new AppError('CANCELLED', `Demo data cancelled after ${i * CHUNK_USERS} users.`);
     const count = Math.min(CHUNK_USERS, input.users - i * CHUNK_USERS);
     const plan: ChunkPlan = {
       firstId: firstId + i * CHUNK_USERS,
@@ -171,9 +181,15 @@ export async function generateDemo(
   await db.raw('ANALYZE users, orders, points_transactions, user_points, user_points_redemptions');
   const counts = (await db
     .select(
-      db.raw('(SELECT count(*) FROM points_transactions WHERE user_id BETWEEN ? AND ?) AS transactions', [firstId, lastId]),
+      db.raw('(SELECT count(*) FROM points_transactions WHERE user_id BETWEEN ? AND ?) AS transactions', [
+        firstId,
+        lastId,
+      ]),
       db.raw('(SELECT count(*) FROM orders WHERE user_id BETWEEN ? AND ?) AS orders', [firstId, lastId]),
-      db.raw('(SELECT count(*) FROM user_points_redemptions WHERE user_id BETWEEN ? AND ?) AS redemptions', [firstId, lastId]),
+      db.raw('(SELECT count(*) FROM user_points_redemptions WHERE user_id BETWEEN ? AND ?) AS redemptions', [
+        firstId,
+        lastId,
+      ]),
     )
     .first()) as { transactions: number; orders: number; redemptions: number };
   return {

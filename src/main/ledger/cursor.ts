@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '../errors';
 
 /** Keyset cursors are opaque base64url JSON tuples: callers pass back what they were given. */

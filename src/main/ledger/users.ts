@@ -38,7 +38,9 @@ export async function searchUsers(db: Knex, input: ParsedInput<'users.search'>):
     q.where('u.id', Number(input.query));
   } else {
     const prefix = `${escapeLike(input.query.toLowerCase())}%`;
-    q.where((w) => w.whereRaw('lower(u.name) LIKE ?', [prefix]).orWhereRaw('lower(u.email) LIKE ?', [prefix]));
+    q.where((w) =>
+      w.whereRaw('lower(u.name) LIKE ?', [prefix]).orWhereRaw('lower(u.email) LIKE ?', [prefix]),
+    );
   }
   if (input.cursor !== null) {
     const [name, id] = decodeCursor(input.cursor, searchCursor);

@@ -36,7 +36,10 @@ export const demoCalls = {
         discrepancies: z.number().int().min(0).max(100_000).default(0),
       })
       .strict()
-      .refine((v) => v.discrepancies <= v.users, { message: 'discrepancies cannot exceed users', path: ['discrepancies'] }),
+      .refine((v) => v.discrepancies <= v.users, {
+        message: 'discrepancies cannot exceed users',
+        path: ['discrepancies'],
+      }),
     minRole: 'admin',
     kind: 'action',
     summary: 'Create realistic, internally consistent demo data (optionally with broken copies to audit)',

@@ -22,7 +22,9 @@ export function dbCommand(program: Command): void {
       withCli(
         async ({ session }) => {
           const undone = await rollbackLast(session.knex);
-          process.stdout.write(undone.length ? `rolled back: ${undone.join(', ')}\n` : 'nothing to roll back\n');
+          process.stdout.write(
+            undone.length ? `rolled back: ${undone.join(', ')}\n` : 'nothing to roll back\n',
+          );
         },
         { migrate: false, requireSchema: false },
       ),

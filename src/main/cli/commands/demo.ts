@@ -21,7 +21,10 @@ export function demoCommand(program: Command): void {
           });
           if (opts.json) return printJson(result);
           const { discrepancies, ...counts } = result;
-          printFields({ ...counts, discrepancies: discrepancies.map((d) => `${d.userId}:${d.kind}`).join(', ') });
+          printFields({
+            ...counts,
+            discrepancies: discrepancies.map((d) => `${d.userId}:${d.kind}`).join(', '),
+          });
         },
         { migrate: true },
       ),

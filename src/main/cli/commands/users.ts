@@ -14,7 +14,11 @@ export function usersCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action((query: string, opts: { limit: number; cursor?: string; json?: boolean }) =>
       withCli(async (cli) => {
-        const page = await cli.call('users.search', { query, limit: opts.limit, cursor: opts.cursor ?? null });
+        const page = await cli.call('users.search', {
+          query,
+          limit: opts.limit,
+          cursor: opts.cursor ?? null,
+        });
         if (opts.json) return printJson(page);
         printTable(
           page.items.map((u) => ({ ...u, points: u.points === null ? null : formatPoints(u.points) })),
