@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as schema from './20261125_001_schema';
 import * as roles from './20261125_002_roles';
+import * as reversals from './20261125_003_reversals';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -9,4 +10,5 @@ import * as roles from './20261125_002_roles';
 export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125_001_schema', schema],
   ['20261125_002_roles', roles],
+  ['20261125_003_reversals', reversals],
 ];

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CallDef } from './contract/define';
 import { demoCalls } from './contract/demo';
+import { pointsCalls } from './contract/points';
 import { sessionCalls } from './contract/session';
 import { usersCalls } from './contract/users';
 
@@ -13,6 +14,7 @@ export const contract = {
   ...sessionCalls,
   ...usersCalls,
   ...demoCalls,
+  ...pointsCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -35,4 +37,5 @@ export type { Role } from './roles';
 export type * from './contract/session';
 export type * from './contract/users';
 export type * from './contract/demo';
+export type * from './contract/points';
 export type { Page } from './contract/common';

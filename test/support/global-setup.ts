@@ -13,6 +13,19 @@ declare module 'vitest' {
   }
 }
 
+async function createTemplate(admin: PgConnection): Promise<void> {
+  const root = createKnex({ ...admin, database: 'postgres' }, 1);
+  await root.raw(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+  await root.raw(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await root.destroy();
+  const template = createKnex({ ...admin, database: TEMPLATE_DATABASE }, 1);
+  try {
+    await migrateLatest(template);
+  } finally {
+    await template.destroy();
+  }
+}
+
 /**
  * One PostgreSQL for the whole run (embedded, or TEST_DATABASE_URL) and one migrated template
  * database; every test file clones the template into a database of its own.
@@ -30,13 +43,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     server = await startEmbedded(home);
     admin = server.connection;
   }
-  const root = createKnex({ ...admin, database: 'postgres' }, 1);
-  await root.raw(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-  await root.raw(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
-  await root.destroy();
-  const template = createKnex({ ...admin, database: TEMPLATE_DATABASE }, 1);
-  await migrateLatest(template);
-  await template.destroy();
+  try {
+    await createTemplate(admin);
+  } catch (error) {
+    await server?.stop(); // a failed setup must not leave a server behind
+    throw error;
+  }
   project.provide('pg', admin);
 
   return async () => {

@@ -36,7 +36,7 @@ export function createDispatcher(handlers: Handlers, getSession: () => Session |
   return async (name, raw, options = {}) => {
     if (!isCallName(name)) return fail('VALIDATION', `Unknown call "${name}".`);
     const def = contract[name];
-    const parsed = def.input.safeParse(raw ?? {});
+    const parsed = def.input.safeParse(raw === undefined ? {} : raw);
     if (!parsed.success) {
       const error = zodToError(parsed.error);
       return { ok: false, error };

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { dbCommand } from './commands/db';
 import { demoCommand } from './commands/demo';
+import { pointsCommands } from './commands/points';
 import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
 import { CliExit } from './runtime';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   sessionCommand(program);
   usersCommand(program);
+  pointsCommands(program);
   demoCommand(program);
   dbCommand(program);
   return program;

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-
-export type TransactionType = 'earned' | 'bonus' | 'signup' | 'first_order' | 'redeemed' | 'adjustment';
+import type { TransactionType } from '../../shared/contract';
 
 export interface NewTransaction {
   user_id: number;

@@ -1,5 +1,6 @@
 import type { Handlers } from '../types';
 import { demoHandlers } from './demo';
+import { pointsHandlers, redemptionsHandlers, rewardsHandlers } from './points';
 import { sessionHandlers } from './session';
 import { usersHandlers } from './users';
 
@@ -8,4 +9,7 @@ export const handlers: Handlers = {
   ...sessionHandlers,
   ...usersHandlers,
   ...demoHandlers,
+  ...pointsHandlers,
+  ...redemptionsHandlers,
+  ...rewardsHandlers,
 };

@@ -1,0 +1,26 @@
+import type { Knex } from 'knex';
+import { earn } from '../../ledger/earn';
+import { history } from '../../ledger/history';
+import { listRedemptions, listRewards, markUsed } from '../../ledger/redemptions';
+import { redeem } from '../../ledger/redeem';
+import { reverse } from '../../ledger/reverse';
+import type { DomainHandlers } from '../types';
+
+// `write` calls run inside the transaction the registry opened: ctx.db is that transaction.
+const trx = (db: Knex) => db as Knex.Transaction;
+
+export const pointsHandlers: DomainHandlers<'points'> = {
+  'points.earn': ({ db }, input) => earn(trx(db), input),
+  'points.redeem': ({ db }, input) => redeem(trx(db), input),
+  'points.reverse': ({ db }, input) => reverse(trx(db), input),
+  'points.history': ({ db }, input) => history(db, input),
+};
+
+export const redemptionsHandlers: DomainHandlers<'redemptions'> = {
+  'redemptions.list': ({ db }, input) => listRedemptions(db, input.userId),
+  'redemptions.markUsed': ({ db }, input) => markUsed(trx(db), input.redemptionId),
+};
+
+export const rewardsHandlers: DomainHandlers<'rewards'> = {
+  'rewards.list': ({ db }, input) => listRewards(db, input.includeInactive),
+};

@@ -1,0 +1,61 @@
+import type { Knex } from 'knex';
+import { notFound } from '../errors';
+
+export interface UserPointsRow {
+  id: number;
+  user_id: number;
+  points: number;
+  total_earned: number;
+  total_redeemed: number;
+  last_earned_at: Date | null;
+}
+
+/**
+ * Takes the user's ledger lock: their user_points row, FOR UPDATE, created on first use. Every
+ * write holds it before reading a balance, so concurrent writes for one user run one at a time
+ * and none is lost. An unknown user is NOT_FOUND: the console never invents customers.
+ */
+export async function lockUserPoints(trx: Knex.Transaction, userId: number): Promise<UserPointsRow> {
+  const user = await trx('users').where({ id: userId }).first('id');
+  if (!user) throw notFound(`User ${userId}`);
+  // Two first-ever writes may race here: ON CONFLICT makes the loser wait, then do nothing.
+  await trx('user_points').insert({ user_id: userId }).onConflict('user_id').ignore();
+  const row = (await trx('user_points').where({ user_id: userId }).forUpdate().first()) as
+    UserPointsRow | undefined;
+  if (!row) throw notFound(`User ${userId}`);
+  return row;
+}
+
+/**
+ * Applies a signed change to the derived copies (user_points and the legacy users.rewards) in
+ * the same transaction as the log row, so the three never disagree.
+ */
+export async function applyToCopies(
+  trx: Knex.Transaction,
+  locked: UserPointsRow,
+  change: number,
+  at: Date,
+): Promise<number> {
+  const points = locked.points + change;
+  await trx('user_points')
+    .where({ id: locked.id })
+    .update({
+      points,
+      total_earned: locked.total_earned + Math.max(change, 0),
+      total_redeemed: locked.total_redeemed + Math.max(-change, 0),
+      ...(change > 0 ? { last_earned_at: at } : {}),
+      updated_at: at,
+    });
+  await trx('users').where({ id: locked.user_id }).update({ rewards: points, updated_at: at });
+  return points;
+}
+
+/** The balance right after a given row, from the log alone (rows of a user are appended in id order). */
+export async function balanceAfter(trx: Knex, userId: number, transactionId: number): Promise<number> {
+  const row = (await trx('points_transactions')
+    .where({ user_id: userId })
+    .andWhere('id', '<=', transactionId)
+    .sum({ s: 'points' })
+    .first()) as { s: number | null } | undefined;
+  return Number(row?.s ?? 0);
+}
