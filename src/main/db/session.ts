@@ -88,7 +88,7 @@ export async function openSession(target: DbTarget, options: OpenOptions = {}): 
   const knex = createKnex(connection);
   const close = async () => {
     await knex.destroy();
-    await embedded?.stop();
+    await embedded?.release();
   };
   try {
     const whoami = await readWhoAmI(knex, connection, embedded !== null);

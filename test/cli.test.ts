@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createKnex } from '../src/main/db/knex';
+import { clusterDir } from '../src/main/db/embedded';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', 'bin', 'pointkeeper.mjs');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  const base = { ...process.env };
+  delete base.DATABASE_URL;
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], {
+      env: { ...base, ...env },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('CLI against another PostgreSQL through DATABASE_URL', () => {
+  const admin = inject('pg');
+  const database = `pk_cli_${randomBytes(4).toString('hex')}`;
+  const url = `postgres://${admin.user}:${encodeURIComponent(admin.password ?? '')}@${admin.host}:${admin.port}/${database}`;
+
+  beforeAll(async () => {
+    const root = createKnex({ ...admin, database: 'postgres' }, 1);
+    await root.raw(`CREATE DATABASE ${database}`);
+    await root.destroy();
+  });
+  afterAll(async () => {
+    const root = createKnex({ ...admin, database: 'postgres' }, 1);
+    await root.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await root.destroy();
+  });
+
+  it('demo migrates an empty database and fills it; users search prints JSON', async () => {
+    const demo = await cli(['demo', '--users', '300', '--transactions', '3000', '--json'], {
+      DATABASE_URL: url,
+    });
+    expect(demo.code).toBe(0);
+    expect(JSON.parse(demo.stdout)).toMatchObject({ users: 300 });
+    const search = await cli(['users', 'search', 'ad', '--json'], { DATABASE_URL: url });
+    expect(search.code).toBe(0);
+    const page = JSON.parse(search.stdout) as { items: Array<{ name: string; email: string }> };
+    expect(page.items.length).toBeGreaterThan(0);
+    for (const u of page.items) expect(`${u.name}|${u.email}`.toLowerCase()).toMatch(/^ad|\|ad/);
+  });
+
+  it('earn prints the spec response; a refusal exits 1; a usage error exits 2', async () => {
+    const earn = await cli(
+      ['earn', '--user', '1', '--points', '100', '--description', 'Order bonus', '--json'],
+      {
+        DATABASE_URL: url,
+      },
+    );
+    expect(earn.code).toBe(0);
+    const body = JSON.parse(earn.stdout) as Record<string, unknown>;
+    expect(body).toMatchObject({ success: true, pointsEarned: 100 });
+    expect(body.message).toBe(
+      `Successfully earned 100 points! Your new total is ${String(body.currentPoints)} points.`,
+    );
+    const refused = await cli(['redeem', '--user', '1', '--points', '10000', '--description', 'too much'], {
+      DATABASE_URL: url,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/INSUFFICIENT_POINTS/);
+    const usage = await cli(['earn', '--user', 'one', '--points', '1', '--description', 'x'], {
+      DATABASE_URL: url,
+    });
+    expect(usage.code).toBe(2);
+    const history = await cli(['history', '--user', '1', '--json', '--limit', '2'], { DATABASE_URL: url });
+    const newest = (JSON.parse(history.stdout) as { items: unknown[] }).items[0];
+    expect(newest).toMatchObject({ description: 'Order bonus', points: 100, type: 'earned' });
+  });
+
+  it('names host and port when the server cannot be reached', async () => {
+    const r = await cli(['users', 'search', 'a'], { DATABASE_URL: 'postgres://nobody:pw@127.0.0.1:1/none' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/DB_UNAVAILABLE.*127\.0\.0\.1:1/);
+  });
+});
+
+describe('CLI on the embedded database (no DATABASE_URL)', () => {
+  let home: string;
+  beforeAll(async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'pointkeeper-cli-'));
+    await chmod(parent, 0o755);
+    home = join(parent, 'home');
+  });
+  afterAll(async () => {
+    await rm(join(home, '..'), { recursive: true, force: true });
+  });
+
+  it('creates, migrates and reuses its own server; two CLIs at once do no damage', async () => {
+    const env = { POINTKEEPER_HOME: home };
+    const demo = await cli(['demo', '--users', '200', '--transactions', '1000', '--json'], env);
+    expect(demo.code, demo.stderr).toBe(0);
+    const [a, b] = await Promise.all([
+      cli(['users', 'search', 'a', '--json', '--limit', '5'], env),
+      cli(['users', 'get', '1', '--json'], env),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout)).toMatchObject({ id: 1 });
+  });
+
+  it('survives a stale lock left by a killed server', async () => {
+    const dataDir = await clusterDir(home);
+    // A PID that cannot be alive: the lock a crashed server would leave behind.
+    await writeFile(join(dataDir, 'postmaster.pid'), `999999\n${dataDir}\n0\n5999\n`);
+    const r = await cli(['users', 'get', '2', '--json'], { POINTKEEPER_HOME: home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: 2 });
+  });
+});
