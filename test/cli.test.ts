@@ -111,13 +111,17 @@ describe('CLI on the embedded database (no DATABASE_URL)', () => {
     const env = { POINTKEEPER_HOME: home };
     const demo = await cli(['demo', '--users', '200', '--transactions', '1000', '--json'], env);
     expect(demo.code, demo.stderr).toBe(0);
-    const [a, b] = await Promise.all([
+    // Four processes at once on one data folder: each joins or starts the one server, and the
+    // last to leave stops it while none of the others is still using it.
+    const runs = await Promise.all([
       cli(['users', 'search', 'a', '--json', '--limit', '5'], env),
       cli(['users', 'get', '1', '--json'], env),
+      cli(['earn', '--user', '2', '--points', '5', '--description', 'parallel', '--json'], env),
+      cli(['history', '--user', '2', '--json', '--limit', '1'], env),
     ]);
-    expect(a.code, a.stderr).toBe(0);
-    expect(b.code, b.stderr).toBe(0);
-    expect(JSON.parse(b.stdout)).toMatchObject({ id: 1 });
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(runs[1]!.stdout)).toMatchObject({ id: 1 });
+    expect(JSON.parse(runs[2]!.stdout)).toMatchObject({ success: true, pointsEarned: 5 });
   });
 
   it('survives a stale lock left by a killed server', async () => {

@@ -183,19 +183,35 @@ async function stopServer(dataDir: string): Promise<void> {
   );
 }
 
-/** Other client sessions on the server, besides the one asking. */
-async function otherClients(connection: PgConnection): Promise<number> {
+/** Every Pointkeeper process using the local server holds this lock, shared, while it does. */
+const PRESENCE_LOCK = 7_342_001;
+
+/**
+ * Announces this process on the server. Blocks while a leaving process holds the lock
+ * exclusively (it is about to stop the server); that session then dies and we start over.
+ */
+async function announce(connection: PgConnection): Promise<pg.Client | null> {
   const client = new pg.Client({ ...connection, database: 'postgres', connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined); // the server stopping under an idle presence is expected
   try {
     await client.connect();
-    const r = await client.query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
-    );
-    return (r.rows[0] as { n: number }).n;
+    await client.query('SELECT pg_advisory_lock_shared($1)', [PRESENCE_LOCK]);
+    return client;
   } catch {
-    return 0; // the server is already gone
-  } finally {
     await client.end().catch(() => undefined);
+    return null;
+  }
+}
+
+/** Leaves; the last process out (nobody else holds the presence lock) stops the server. */
+async function leave(presence: pg.Client, dataDir: string): Promise<void> {
+  try {
+    const r = await presence.query('SELECT pg_try_advisory_lock($1) AS alone', [PRESENCE_LOCK]);
+    if ((r.rows[0] as { alone: boolean }).alone) await stopServer(dataDir);
+  } catch {
+    // The server is already gone.
+  } finally {
+    await presence.end().catch(() => undefined);
   }
 }
 
@@ -228,14 +244,15 @@ export async function startEmbedded(
   const base = { host: '127.0.0.1', user: SUPERUSER, password, database: EMBEDDED_DATABASE };
   const output: string[] = [];
   const onLog = (m: unknown) => output.push(String(m));
-  const server = (connection: PgConnection, owned: boolean): EmbeddedServer => ({
+  const server = (connection: PgConnection, owned: boolean, presence: pg.Client): EmbeddedServer => ({
     connection,
     dataDir,
     owned,
-    stop: () => stopServer(dataDir),
-    release: async () => {
-      if ((await otherClients(connection)) === 0) await stopServer(dataDir);
+    stop: async () => {
+      await presence.end().catch(() => undefined);
+      await stopServer(dataDir);
     },
+    release: () => leave(presence, dataDir),
   });
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
@@ -248,9 +265,10 @@ export async function startEmbedded(
     const running = await runningCluster(dataDir);
     if (running) {
       const connection = { ...base, port: running.port };
-      if (running.port > 0 && (await canConnect(connection))) {
+      const presence = running.port > 0 && (await canConnect(connection)) ? await announce(connection) : null;
+      if (presence) {
         await ensureDatabase(connection);
-        return server(connection, false);
+        return server(connection, false, presence);
       }
       await sleep(200); // starting up or shutting down: look again shortly
       continue;
@@ -264,9 +282,11 @@ export async function startEmbedded(
       continue;
     }
     const connection = { ...base, port };
+    const presence = await announce(connection);
+    if (!presence) continue;
     await ensureDatabase(connection);
     log(`Started the local database on port ${port}`);
-    return server(connection, true);
+    return server(connection, true, presence);
   }
   const logTail = await readFile(join(dataDir, 'server.log'), 'utf8').catch(() => '');
   throw new Error(
