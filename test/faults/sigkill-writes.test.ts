@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../support/db';
+
+let db: TestDb;
+const USERS = 20;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  await db
+    .knex('users')
+    .insert(
+      Array.from({ length: USERS }, (_, i) => ({
+        id: i + 1,
+        email: `k${i + 1}@example.test`,
+        name: `Kill ${i + 1}`,
+      })),
+    );
+});
+afterAll(() => db.close());
+
+/** Runs the write loop as a child process and SIGKILLs it after `okLines` committed calls. */
+function runAndKill(okLines: number): Promise<number> {
+  const { user, password, host, port, database } = db.connection;
+  const url = `postgres://${user}:${encodeURIComponent(password ?? '')}@${host}:${port}/${database}`;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'write-loop.ts')],
+    {
+      env: { ...process.env, DATABASE_URL: url, LOOP_USERS: String(USERS) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk
+        .toString()
+        .split('\n')
+        .filter((l) => l === 'ok').length;
+      if (seen >= okLines && child.exitCode === null) child.kill('SIGKILL');
+    });
+    child.on('exit', (_code, signal) =>
+      signal === 'SIGKILL' ? resolve(seen) : reject(new Error(`exited ${signal}`)),
+    );
+  });
+}
+
+describe('SIGKILL during earn/redeem loops', () => {
+  it('loses nothing: copies equal the log, and every write has its operations_log row', async () => {
+    const committed = await runAndKill(150);
+    expect(committed).toBeGreaterThanOrEqual(150);
+    const mismatched = await db.knex.raw(`
+      SELECT u.id FROM users u
+      LEFT JOIN user_points up ON up.user_id = u.id
+      LEFT JOIN (SELECT user_id, sum(points) AS s, sum(points) FILTER (WHERE points > 0) AS c,
+                        -sum(points) FILTER (WHERE points < 0) AS d FROM points_transactions GROUP BY user_id) t
+        ON t.user_id = u.id
+      WHERE coalesce(up.points, 0) <> coalesce(t.s, 0) OR u.rewards <> coalesce(t.s, 0)
+         OR coalesce(up.total_earned, 0) <> coalesce(t.c, 0) OR coalesce(up.total_redeemed, 0) <> coalesce(t.d, 0)
+         OR up.points < 0`);
+    expect(mismatched.rows).toEqual([]);
+    // The log row and its operations_log row are written in one transaction (same now()).
+    const orphans = await db.knex.raw(`
+      SELECT t.id FROM points_transactions t
+      WHERE NOT EXISTS (SELECT 1 FROM operations_log o
+                        WHERE o.at = t.created_at AND o.actor = t.created_by AND o.outcome = 'ok'
+                          AND (o.result->>'transactionId')::int = t.id)`);
+    expect(orphans.rows).toEqual([]);
+    const ok = await db
+      .knex('operations_log')
+      .whereIn('action', ['points.earn', 'points.redeem'])
+      .where({ outcome: 'ok' })
+      .count({ n: '*' })
+      .first();
+    const rows = await db.knex('points_transactions').count({ n: '*' }).first();
+    expect(ok?.n).toBe(rows?.n);
+    expect(Number(rows?.n)).toBeGreaterThanOrEqual(committed);
+  });
+});
