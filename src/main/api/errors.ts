@@ -41,6 +41,9 @@ export function toErrorData(error: unknown, server: { host: string; port: number
         code: 'CONFLICT',
         message: `This would duplicate an existing record (${pgError.constraint ?? 'unique rule'}).`,
       };
+    case '22021': // character_not_in_repertoire
+    case '22P05': // untranslatable_character
+      return { code: 'VALIDATION', message: 'The text contains characters the database cannot store.' };
     case '23514':
     case '23503':
     case '23502':

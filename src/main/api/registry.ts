@@ -28,6 +28,17 @@ async function writeLog(
   });
 }
 
+/** PostgreSQL text cannot hold U+0000: refuse it at the door for every call, naming where. */
+function pathOfNul(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = pathOfNul(inner, path ? `${path}.${key}` : key);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 /**
  * The one door to the ledger: every transport (IPC, CLI, e2e bridge) calls through here, so
  * validation, the role check, error mapping and the operations log happen the same way for all.
@@ -36,6 +47,8 @@ export function createDispatcher(handlers: Handlers, getSession: () => Session |
   return async (name, raw, options = {}) => {
     if (!isCallName(name)) return fail('VALIDATION', `Unknown call "${name}".`);
     const def = contract[name];
+    const nul = pathOfNul(raw);
+    if (nul !== null) return fail('VALIDATION', `${nul || 'input'}: text cannot contain NUL characters.`);
     const parsed = def.input.safeParse(raw === undefined ? {} : raw);
     if (!parsed.success) {
       const error = zodToError(parsed.error);
