@@ -8,15 +8,13 @@ const USERS = 20;
 
 beforeAll(async () => {
   db = await createTestDb();
-  await db
-    .knex('users')
-    .insert(
-      Array.from({ length: USERS }, (_, i) => ({
-        id: i + 1,
-        email: `k${i + 1}@example.test`,
-        name: `Kill ${i + 1}`,
-      })),
-    );
+  await db.knex('users').insert(
+    Array.from({ length: USERS }, (_, i) => ({
+      id: i + 1,
+      email: `k${i + 1}@example.test`,
+      name: `Kill ${i + 1}`,
+    })),
+  );
 });
 afterAll(() => db.close());
 
