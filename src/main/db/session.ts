@@ -22,6 +22,8 @@ export interface OpenOptions {
   /** False for the migration commands themselves, which must open a database mid-migration. */
   requireSchema?: boolean;
   log?: (line: string) => void;
+  /** Connections in the pool (default 10): load tests size it to their clients. */
+  poolMax?: number;
 }
 
 async function readRole(knex: Knex): Promise<{ role: Role | null; superuser: boolean }> {
@@ -85,7 +87,7 @@ export async function openSession(target: DbTarget, options: OpenOptions = {}): 
   } else {
     connection = target.connection;
   }
-  const knex = createKnex(connection);
+  const knex = createKnex(connection, options.poolMax);
   const close = async () => {
     await knex.destroy();
     await embedded?.release();

@@ -16,12 +16,16 @@ export interface UserPointsRow {
  * and none is lost. An unknown user is NOT_FOUND: the console never invents customers.
  */
 export async function lockUserPoints(trx: Knex.Transaction, userId: number): Promise<UserPointsRow> {
+  const lockRow = () =>
+    trx('user_points').where({ user_id: userId }).forUpdate().first() as Promise<UserPointsRow | undefined>;
+  // Fast path: the row exists (and, by its foreign key, so does the user).
+  const existing = await lockRow();
+  if (existing) return existing;
   const user = await trx('users').where({ id: userId }).first('id');
   if (!user) throw notFound(`User ${userId}`);
   // Two first-ever writes may race here: ON CONFLICT makes the loser wait, then do nothing.
   await trx('user_points').insert({ user_id: userId }).onConflict('user_id').ignore();
-  const row = (await trx('user_points').where({ user_id: userId }).forUpdate().first()) as
-    UserPointsRow | undefined;
+  const row = await lockRow();
   if (!row) throw notFound(`User ${userId}`);
   return row;
 }
@@ -37,16 +41,25 @@ export async function applyToCopies(
   at: Date,
 ): Promise<number> {
   const points = locked.points + change;
-  await trx('user_points')
-    .where({ id: locked.id })
-    .update({
+  // One round trip for both copies: this runs on every earn and redeem.
+  await trx.raw(
+    `WITH up AS (
+       UPDATE user_points SET points = ?, total_earned = ?, total_redeemed = ?,
+              last_earned_at = CASE WHEN ? THEN ?::timestamptz ELSE last_earned_at END, updated_at = ?
+       WHERE id = ? RETURNING user_id)
+     UPDATE users SET rewards = ?, updated_at = ? WHERE id = (SELECT user_id FROM up)`,
+    [
       points,
-      total_earned: locked.total_earned + Math.max(change, 0),
-      total_redeemed: locked.total_redeemed + Math.max(-change, 0),
-      ...(change > 0 ? { last_earned_at: at } : {}),
-      updated_at: at,
-    });
-  await trx('users').where({ id: locked.user_id }).update({ rewards: points, updated_at: at });
+      locked.total_earned + Math.max(change, 0),
+      locked.total_redeemed + Math.max(-change, 0),
+      change > 0,
+      at,
+      at,
+      locked.id,
+      points,
+      at,
+    ],
+  );
   return points;
 }
 

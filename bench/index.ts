@@ -1,0 +1,55 @@
+/**
+ * `npm run bench [-- --quick] [-- --only ledger,audit]`: runs each benchmark, prints one table of
+ * figures — every figure beside a reference measured in the same run on the same server, as a
+ * ratio — and writes it with the machine and versions to bench/results/.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { BenchRow } from './support';
+
+type Bench = { run(quick: boolean): Promise<BenchRow[]> };
+
+/** Every benchmark, by name. Each module exports run(quick). */
+export const BENCHES: Record<string, () => Promise<Bench>> = {
+  ledger: () => import('./ledger'),
+};
+
+function table(rows: BenchRow[]): string {
+  const head = ['figure', 'value', 'reference', 'ratio', 'goal'];
+  const body = rows.map((r) => [
+    r.name,
+    `${r.value} ${r.unit}`,
+    `${r.reference} ${r.unit} (${r.referenceName})`,
+    `${r.ratio}×`,
+    r.goal ?? '',
+  ]);
+  const lines = [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const only = onlyArg ? onlyArg.split(',') : Object.keys(BENCHES);
+  const rows: BenchRow[] = [];
+  for (const name of only) {
+    const load = BENCHES[name];
+    if (!load) throw new Error(`Unknown benchmark "${name}" (known: ${Object.keys(BENCHES).join(', ')})`);
+    process.stderr.write(`== ${name}${quick ? ' (quick)' : ''}\n`);
+    rows.push(...(await (await load()).run(quick)));
+  }
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+  const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'})\n\n${new Date().toISOString()} — ${machine}\n\n${table(rows)}\n`;
+  process.stdout.write(`${report}\n`);
+  const dir = join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, quick ? 'latest-quick.md' : 'latest.md'), report);
+  await writeFile(
+    join(dir, quick ? 'latest-quick.json' : 'latest.json'),
+    JSON.stringify({ machine, quick, rows }, null, 2),
+  );
+}
+
+await main();

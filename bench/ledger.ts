@@ -1,0 +1,179 @@
+/**
+ * Earn and redeem throughput at 1, 8 and 32 clients against pgbench running the same SQL shape on
+ * the same server, and user search latency against the same query sent by a bare pg client.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { benchDatabase, peakRss, percentile, row, type BenchDb, type BenchRow } from './support';
+
+const run = promisify(execFile);
+const PGBENCH = process.env.PGBENCH ?? '/usr/lib/postgresql/15/bin/pgbench';
+
+/** The statements one earn sends when the user has points already (no key, no order). */
+const EARN_SQL = `\\set uid random(1, :users)
+BEGIN;
+SELECT * FROM user_points WHERE user_id = :uid FOR UPDATE;
+INSERT INTO points_transactions (user_id, type, points, description) VALUES (:uid, 'earned', 10, 'bench') RETURNING *;
+WITH up AS (UPDATE user_points SET points = points + 10, total_earned = total_earned + 10, last_earned_at = now(), updated_at = now() WHERE user_id = :uid RETURNING user_id) UPDATE users SET rewards = rewards + 10, updated_at = now() WHERE id = (SELECT user_id FROM up);
+INSERT INTO operations_log (action, input, outcome, result) VALUES ('points.earn', '{}', 'ok', '{}');
+COMMIT;
+`;
+const REDEEM_SQL = EARN_SQL.replace("'earned', 10", "'redeemed', -1")
+  .replace(
+    'points = points + 10, total_earned = total_earned + 10, last_earned_at = now()',
+    'points = points - 1, total_redeemed = total_redeemed + 1',
+  )
+  .replace('rewards = rewards + 10', 'rewards = rewards - 1')
+  .replace("'points.earn'", "'points.redeem'");
+
+async function pgbench(
+  db: BenchDb,
+  script: string,
+  clients: number,
+  seconds: number,
+  users: number,
+): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'pk-pgbench-'));
+  const file = join(dir, 'script.sql');
+  await writeFile(file, script);
+  const c = db.connection;
+  const { stdout } = await run(
+    PGBENCH,
+    [
+      '-n',
+      '-h',
+      c.host,
+      '-p',
+      String(c.port),
+      '-U',
+      c.user,
+      '-c',
+      String(clients),
+      '-j',
+      String(Math.min(clients, 2)),
+      '-T',
+      String(seconds),
+      '-D',
+      `users=${users}`,
+      '-f',
+      file,
+      c.database,
+    ],
+    { env: { ...process.env, PGPASSWORD: c.password ?? '' } },
+  );
+  const tps = /tps = ([\d.]+)/.exec(stdout);
+  if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
+  return Number(tps[1]);
+}
+
+async function ours(
+  db: BenchDb,
+  kind: 'earn' | 'redeem',
+  clients: number,
+  seconds: number,
+  users: number,
+): Promise<number> {
+  const pool = await db.withPool(clients);
+  const until = Date.now() + seconds * 1000;
+  let done = 0;
+  const worker = async () => {
+    while (Date.now() < until) {
+      const userId = 1 + Math.floor(Math.random() * users);
+      const r =
+        kind === 'earn'
+          ? await pool.dispatch('points.earn', { userId, points: 10, description: 'bench' })
+          : await pool.dispatch('points.redeem', { userId, points: 1, description: 'bench' });
+      if (!r.ok) throw new Error(r.error.message);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, worker));
+  await pool.close();
+  return done / seconds;
+}
+
+async function searchLatency(db: BenchDb, samples: number): Promise<{ ours: number[]; bare: number[] }> {
+  const names = (await db.session
+    .knex('users')
+    .orderByRaw('random()')
+    .limit(samples)
+    .pluck('name')) as string[];
+  const client = new pg.Client(db.connection);
+  await client.connect();
+  const oursMs: number[] = [];
+  const bareMs: number[] = [];
+  for (const name of names) {
+    const prefix = name.slice(0, 3).toLowerCase();
+    let t = performance.now();
+    const r = await db.dispatch('users.search', { query: prefix, limit: 50 });
+    if (!r.ok) throw new Error(r.error.message);
+    oursMs.push(performance.now() - t);
+    t = performance.now();
+    await client.query(
+      `SELECT u.id, u.email, u.name, up.points, u.created_at FROM users u LEFT JOIN user_points up ON up.user_id = u.id
+       WHERE lower(u.name) LIKE $1 OR lower(u.email) LIKE $1 ORDER BY lower(u.name), u.id LIMIT 51`,
+      [`${prefix}%`],
+    );
+    bareMs.push(performance.now() - t);
+  }
+  await client.end();
+  return { ours: oursMs.sort((a, b) => a - b), bare: bareMs.sort((a, b) => a - b) };
+}
+
+export async function run_(quick: boolean): Promise<BenchRow[]> {
+  const users = quick ? 20_000 : 1_000_000;
+  const transactions = quick ? 200_000 : 10_000_000;
+  const seconds = quick ? 3 : 10;
+  const db = await benchDatabase('pointkeeper_bench_ledger');
+  const rows: BenchRow[] = [];
+  try {
+    const seed = await db.dispatch('demo.generate', { users, transactions, discrepancies: 0 });
+    if (!seed.ok) throw new Error(seed.error.message);
+    for (const clients of [1, 8, 32]) {
+      for (const kind of ['earn', 'redeem'] as const) {
+        const { result: tps, peakMb } = await peakRss(() => ours(db, kind, clients, seconds, users));
+        const ref = await pgbench(db, kind === 'earn' ? EARN_SQL : REDEEM_SQL, clients, seconds, users);
+        rows.push(
+          row({
+            name: `${kind} throughput, ${clients} client(s) (peak ${peakMb} MB)`,
+            value: Math.round(tps),
+            unit: 'ops/s',
+            reference: Math.round(ref),
+            referenceName: 'pgbench, same SQL',
+            goal: '≥ 0.5×',
+          }),
+        );
+      }
+    }
+    const lat = await searchLatency(db, quick ? 100 : 300);
+    rows.push(
+      row({
+        name: `user search p50 (${users.toLocaleString('en-US')} users)`,
+        value: round(percentile(lat.ours, 50)),
+        unit: 'ms',
+        reference: round(percentile(lat.bare, 50)),
+        referenceName: 'bare pg query',
+      }),
+    );
+    rows.push(
+      row({
+        name: `user search p95 (${users.toLocaleString('en-US')} users)`,
+        value: round(percentile(lat.ours, 95)),
+        unit: 'ms',
+        reference: round(percentile(lat.bare, 95)),
+        referenceName: 'bare pg query',
+        goal: '< 50 ms',
+      }),
+    );
+  } finally {
+    await db.close();
+  }
+  return rows;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+export { run_ as run };
