@@ -290,6 +290,14 @@ describe('roles', () => {
     ]);
     const rows = await db.knex('points_transactions').where({ user_id: userId }).pluck('created_by');
     expect(rows).toEqual([login, login]);
+    const page = await unwrap(
+      db.call('operations.list', { actor: login, actionPrefix: 'points.', limit: 1 }),
+    );
+    expect(page.items.map((e) => [e.action, e.outcome])).toEqual([['points.redeem', 'ok']]);
+    const next = await unwrap(
+      db.call('operations.list', { actor: login, limit: 1, cursor: page.nextCursor }),
+    );
+    expect(next.items[0]).toMatchObject({ action: 'points.earn', input: { userId, points: 30 } });
   });
 });
 

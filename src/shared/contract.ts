@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CallDef } from './contract/define';
 import { demoCalls } from './contract/demo';
+import { operationsCalls } from './contract/operations';
 import { pointsCalls } from './contract/points';
 import { sessionCalls } from './contract/session';
 import { usersCalls } from './contract/users';
@@ -15,6 +16,7 @@ export const contract = {
   ...usersCalls,
   ...demoCalls,
   ...pointsCalls,
+  ...operationsCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -38,4 +40,5 @@ export type * from './contract/session';
 export type * from './contract/users';
 export type * from './contract/demo';
 export type * from './contract/points';
+export type * from './contract/operations';
 export type { Page } from './contract/common';

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { dbCommand } from './commands/db';
 import { demoCommand } from './commands/demo';
+import { operationsCommand } from './commands/operations';
 import { pointsCommands } from './commands/points';
 import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   sessionCommand(program);
   usersCommand(program);
   pointsCommands(program);
+  operationsCommand(program);
   demoCommand(program);
   dbCommand(program);
   return program;

@@ -1,5 +1,6 @@
 import type { Handlers } from '../types';
 import { demoHandlers } from './demo';
+import { operationsHandlers } from './operations';
 import { pointsHandlers, redemptionsHandlers, rewardsHandlers } from './points';
 import { sessionHandlers } from './session';
 import { usersHandlers } from './users';
@@ -12,4 +13,5 @@ export const handlers: Handlers = {
   ...pointsHandlers,
   ...redemptionsHandlers,
   ...rewardsHandlers,
+  ...operationsHandlers,
 };
