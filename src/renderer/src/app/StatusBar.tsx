@@ -1,0 +1,48 @@
+import { useQuery } from '@tanstack/react-query';
+import { messageOf } from '../data/ApiError';
+import { transport } from '../data/api';
+import { sessionQueries } from '../data/session.queries';
+
+function Field({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <span className="status-field" data-testid={testId}>
+      <span className="status-label">{label}</span> {value}
+    </span>
+  );
+}
+
+/** Who and where the console is: the first thing support asks when something looks wrong. */
+export function StatusBar() {
+  const whoami = useQuery(sessionQueries.whoami());
+  const state = whoami.isError ? 'offline' : whoami.data ? 'online' : 'connecting';
+  const stateText = { offline: 'Not connected', online: 'Connected', connecting: 'Connecting…' }[state];
+  const me = whoami.data;
+  return (
+    <footer className="statusbar" aria-label="Connection">
+      <span
+        className={`status-state status-${state}`}
+        data-testid="status-connection"
+        title={whoami.isError ? messageOf(whoami.error) : undefined}
+      >
+        <span className="status-dot" aria-hidden="true" />
+        {stateText}
+      </span>
+      {me && (
+        <>
+          <Field
+            label="Server"
+            value={me.embedded ? `${me.server} (embedded)` : me.server}
+            testId="status-server"
+          />
+          <Field label="Database" value={me.database} testId="status-database" />
+          <Field label="Login" value={me.login} testId="status-login" />
+          <Field label="Role" value={me.role ?? 'none'} testId="status-role" />
+          <Field label="PostgreSQL" value={me.serverVersion} testId="status-version" />
+        </>
+      )}
+      {whoami.isError && <span className="status-error">{messageOf(whoami.error)}</span>}
+      <span className="status-spacer" />
+      <Field label="Transport" value={transport() ?? 'none'} testId="status-transport" />
+    </footer>
+  );
+}

@@ -1,0 +1,66 @@
+import type { ComponentType } from 'react';
+import { PlaceholderScreen } from '../screens/Placeholder/PlaceholderScreen';
+import { UsersScreen } from '../screens/Users/UsersScreen';
+import type { Route } from './router';
+
+export interface ScreenDef {
+  /** The route's first segment: `#/<id>/…`. */
+  id: string;
+  label: string;
+  Component: ComponentType<{ route: Route }>;
+  /** Screens reached by state rather than the sidebar (a Connect screen, say) set this. */
+  hideInNav?: boolean;
+}
+
+const placeholder = (title: string, plans: string[]) =>
+  function Placeholder() {
+    return <PlaceholderScreen title={title} plans={plans} />;
+  };
+
+/**
+ * Every screen of the shell, in sidebar order. Adding a screen is one entry here; the sidebar,
+ * the Alt+<n> shortcuts and the router all read this list.
+ */
+const usersScreen: ScreenDef = { id: 'users', label: 'Users', Component: UsersScreen };
+
+export const SCREENS: ScreenDef[] = [
+  usersScreen,
+  {
+    id: 'audit',
+    label: 'Audit',
+    Component: placeholder('Audit', [
+      'compare every balance, lifetime total and legacy rewards copy with the transaction log',
+      'list each discrepancy with the user, the copy that differs and by how much',
+      'save the audit as a report record',
+    ]),
+  },
+  {
+    id: 'recovery',
+    label: 'Recovery',
+    Component: placeholder('Recovery', [
+      'rebuild user_points and users.rewards from the transaction log for chosen users or all',
+      'preview what would change before anything is written',
+    ]),
+  },
+  {
+    id: 'backups',
+    label: 'Backups',
+    Component: placeholder('Backups', [
+      'export the ledger to a versioned, checksummed backup file',
+      'validate a backup file completely and preview it before restoring it in one transaction',
+    ]),
+  },
+  {
+    id: 'operations',
+    label: 'Operations log',
+    Component: placeholder('Operations log', [
+      'list every write and action: when, which login, the input and the outcome',
+      'filter by action, login, outcome and date',
+    ]),
+  },
+];
+
+/** The screen a route names; an unknown or empty route opens Users. */
+export function screenOf(id: string): ScreenDef {
+  return SCREENS.find((s) => s.id === id) ?? usersScreen;
+}

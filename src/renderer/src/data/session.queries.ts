@@ -1,0 +1,14 @@
+import { queryOptions } from '@tanstack/react-query';
+import { call } from './api';
+
+export const sessionQueries = {
+  all: () => ['session'] as const,
+  // Polled so the status bar notices a lost connection without waiting for the next action.
+  whoami: () =>
+    queryOptions({
+      queryKey: [...sessionQueries.all(), 'whoami'] as const,
+      queryFn: () => call('session.whoami', {}),
+      refetchInterval: 30_000,
+      staleTime: 10_000,
+    }),
+};
