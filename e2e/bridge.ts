@@ -1,0 +1,34 @@
+import type { PointkeeperApi, PointkeeperCalls } from '../src/shared/api';
+
+export interface BridgeSettings {
+  /** URL path the calls are POSTed under, ending in `/`: `<rpcBase><call name>`. */
+  rpcBase: string;
+  /** CALL_NAMES from the contract, passed in because this function runs in the page. */
+  callNames: readonly string[];
+}
+
+/**
+ * Installs `window.pointkeeper` over HTTP: the same shape the preload exposes, transport
+ * 'bridge'. It runs in the browser (Playwright's addInitScript, or the host's bridge script),
+ * so it must be self-contained: no imports at run time, nothing from the enclosing module.
+ */
+export function installBridge({ rpcBase, callNames }: BridgeSettings): void {
+  const calls: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const name of callNames) {
+    calls[name] = async (input) => {
+      const response = await fetch(`${rpcBase}${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(input ?? {}),
+      });
+      if (!response.ok) throw new Error(`bridge answered ${response.status} for ${name}`);
+      return response.json() as Promise<unknown>;
+    };
+  }
+  const api = {
+    calls: Object.freeze(calls) as unknown as PointkeeperCalls,
+    transport: 'bridge',
+  } satisfies PointkeeperApi;
+  // Like contextBridge.exposeInMainWorld: read-only, not replaceable by page code.
+  Object.defineProperty(globalThis, 'pointkeeper', { value: Object.freeze(api), enumerable: true });
+}

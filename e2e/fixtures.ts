@@ -1,0 +1,74 @@
+import { test as base, expect } from '@playwright/test';
+import { CALL_NAMES, type CallInput, type CallName, type CallOutput } from '../src/shared/contract';
+import type { Result } from '../src/shared/result';
+import { installBridge } from './bridge';
+import { startHost, type HostProcess } from './support/hostProcess';
+
+/** One database of the test's own on the worker's host, and the bridge to it. */
+export interface TestDatabase {
+  name: string;
+  rpcBase: string;
+  /** Calls the same bridge the page uses: what the database says, to compare the screen with. */
+  call<K extends CallName>(name: K, input: CallInput<K>): Promise<Result<CallOutput<K>>>;
+}
+
+interface TestFixtures {
+  /** Whether the test's database starts with the host's demo data (default) or empty. */
+  seeded: boolean;
+  database: TestDatabase;
+}
+
+interface WorkerFixtures {
+  host: HostProcess;
+}
+
+async function createDatabase(host: HostProcess, seeded: boolean): Promise<TestDatabase> {
+  const response = await fetch(`${host.url}/__host/databases`, {
+    method: 'POST',
+    body: JSON.stringify({ seeded }),
+  });
+  if (!response.ok) throw new Error(`the host could not create a database: ${response.status}`);
+  const { database, rpcBase } = (await response.json()) as { database: string; rpcBase: string };
+  return {
+    name: database,
+    rpcBase,
+    async call(name, input) {
+      const r = await fetch(`${host.url}${rpcBase}${name}`, { method: 'POST', body: JSON.stringify(input) });
+      return (await r.json()) as never;
+    },
+  };
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  // Bruno style: every worker has its own data folder (its own PostgreSQL), every test its own database.
+  host: [
+    // Playwright reads a fixture's dependencies from its first parameter's pattern: none here.
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const host = await startHost();
+      await use(host);
+      await host.stop();
+    },
+    { scope: 'worker', timeout: 180_000 },
+  ],
+  seeded: [true, { option: true }],
+  database: async ({ host, seeded }, use) => {
+    const db = await createDatabase(host, seeded);
+    await use(db);
+    await fetch(`${host.url}/__host/databases/${db.name}`, { method: 'DELETE' });
+  },
+  baseURL: async ({ host }, use) => use(host.url),
+  page: async ({ page, database }, use) => {
+    // Installed before any page script runs, as the preload is in Electron.
+    await page.addInitScript(installBridge, { rpcBase: database.rpcBase, callNames: CALL_NAMES });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    await use(page);
+    expect(problems, 'the renderer logged errors').toEqual([]);
+  },
+});
+
+export { expect };

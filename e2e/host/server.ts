@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CALL_NAMES } from '../../src/shared/contract';
+import { fail, type Result } from '../../src/shared/result';
+import { installBridge } from '../bridge';
+import type { Databases } from './databases';
+import { serveStatic } from './staticFiles';
+
+export interface HostOptions {
+  port: number;
+  /** The database `POST /rpc/<call>` reaches. */
+  defaultDatabase: string;
+  /** Serve index.html with the bridge script in it, for a person using a plain browser. */
+  browse: boolean;
+}
+
+interface Ctx extends HostOptions {
+  dbs: Databases;
+  renderer: string;
+}
+
+const MAX_BODY_BYTES = 1_000_000;
+
+/** Where a test's calls go: `POST /db/<database>/rpc/<call>`. */
+export const rpcBase = (database: string) => `/db/${database}/rpc/`;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? {} : (JSON.parse(text) as unknown);
+}
+
+const sendJson = (res: ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+/** The loopback bridge: the same dispatcher the IPC handlers use, over HTTP instead of IPC. */
+async function rpc(
+  dbs: Databases,
+  database: string,
+  call: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
+  const dispatch = dbs.dispatcher(database);
+  if (!dispatch) return sendJson(res, 404, { error: `no database ${database} on this host` });
+  let input: unknown;
+  try {
+    input = await readJson(req);
+  } catch {
+    return sendJson(res, 200, fail('VALIDATION', 'The request body is not valid JSON.'));
+  }
+  const result: Result<unknown> = await dispatch(decodeURIComponent(call), input);
+  sendJson(res, 200, result);
+}
+
+/** Test control: a fresh database per test (`POST`), dropped when the test ends (`DELETE`). */
+async function control(dbs: Databases, req: IncomingMessage, res: ServerResponse, name?: string) {
+  if (req.method === 'POST' && !name) {
+    const { seeded } = (await readJson(req)) as { seeded?: boolean };
+    const database = await dbs.clone(seeded !== false);
+    return sendJson(res, 201, { database, rpcBase: rpcBase(database) });
+  }
+  if (req.method === 'DELETE' && name) return sendJson(res, (await dbs.drop(name)) ? 200 : 404, {});
+  sendJson(res, 405, {});
+}
+
+/** The same installer the Playwright fixture uses, as a same-origin script (the CSP allows 'self'). */
+const bridgeScript = () =>
+  `(${installBridge.toString()})(${JSON.stringify({ rpcBase: '/rpc/', callNames: CALL_NAMES })});`;
+
+async function browseIndex(ctx: Ctx, res: ServerResponse) {
+  const html = await readFile(join(ctx.renderer, 'index.html'), 'utf8');
+  const tag = '<script src="./__host/bridge.js"></script>';
+  res
+    .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    .end(html.replace('</head>', `${tag}</head>`));
+}
+
+async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse) {
+  const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+  if (req.method === 'POST') {
+    const rpcMatch = /^(?:\/db\/([a-z0-9_]+))?\/rpc\/([A-Za-z0-9_.]+)$/.exec(path);
+    if (rpcMatch) return rpc(ctx.dbs, rpcMatch[1] ?? ctx.defaultDatabase, rpcMatch[2]!, req, res);
+  }
+  const controlMatch = /^\/__host\/databases(?:\/([a-z0-9_]+))?$/.exec(path);
+  if (controlMatch) return control(ctx.dbs, req, res, controlMatch[1]);
+  if (req.method !== 'GET') return res.writeHead(405).end();
+  if (ctx.browse && path === '/__host/bridge.js') {
+    return res.writeHead(200, { 'content-type': 'text/javascript' }).end(bridgeScript());
+  }
+  if (ctx.browse && (path === '/' || path === '/index.html')) return browseIndex(ctx, res);
+  return serveStatic(ctx.renderer, path, res);
+}
+
+/** Listens on 127.0.0.1 only (on a free port unless told); resolves with the base URL. */
+export async function listen(
+  dbs: Databases,
+  renderer: string,
+  options: HostOptions,
+): Promise<{ server: Server; url: string }> {
+  const ctx: Ctx = { ...options, dbs, renderer };
+  const server = createServer((req, res) => {
+    route(ctx, req, res).catch((error: unknown) => {
+      process.stderr.write(`host: ${String(error)}\n`);
+      if (!res.headersSent) sendJson(res, 500, { error: 'host error' });
+    });
+  });
+  await new Promise<void>((ok) => server.listen(options.port, '127.0.0.1', ok));
+  const { port: bound } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${bound}` };
+}
