@@ -1,4 +1,4 @@
-import { ApiError, messageOf } from '../data/ApiError';
+import { ApiError, isRetryable, messageOf } from '../data/ApiError';
 
 interface Props {
   error: unknown;
@@ -15,7 +15,7 @@ export function ErrorNotice({ error, title, onRetry }: Props) {
         <strong>{title}.</strong> {messageOf(error)}
         {error instanceof ApiError && <span className="notice-code">{error.code}</span>}
       </div>
-      {onRetry && (
+      {onRetry && isRetryable(error) && (
         <button type="button" className="button button-small" onClick={onRetry}>
           Try again
         </button>

@@ -18,3 +18,11 @@ export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
   return 'Something unexpected went wrong in the console.';
 }
+
+/** Whether trying the same call again could succeed: not for a refusal or a missing record. */
+export function isRetryable(error: unknown): boolean {
+  return (
+    !(error instanceof ApiError) ||
+    ['DB_UNAVAILABLE', 'CANCELLED', 'INTERNAL', 'CONFLICT'].includes(error.code)
+  );
+}

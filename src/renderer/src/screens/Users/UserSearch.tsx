@@ -69,7 +69,7 @@ export function UserSearch({ query }: { query: string }) {
           activeId={activeUser ? rowIdOf(activeUser) : undefined}
           expanded={rows.length > 0}
         />
-        <span className="screen-meta" aria-live="polite">
+        <span className="screen-meta" aria-live="polite" data-testid="search-summary">
           {results.isFetching && !results.isFetchingNextPage
             ? 'Searching…'
             : summary(rows.length, hasNextPage)}
