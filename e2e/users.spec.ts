@@ -1,9 +1,23 @@
 import { formatPoints } from '../src/shared/format';
-import type { UserDetail } from '../src/shared/contract';
+import type { Page, UserDetail, UserSummary } from '../src/shared/contract';
+import type { Result } from '../src/shared/result';
 import { expect, test, type TestDatabase } from './fixtures';
 import { ShellPage } from './pages/ShellPage';
 import { UsersPage } from './pages/UsersPage';
 import { UserViewPage } from './pages/UserViewPage';
+
+/** Every user a query matches, paged through the bridge. */
+async function allMatches(db: TestDatabase, query: string): Promise<UserSummary[]> {
+  const users: UserSummary[] = [];
+  let cursor: string | null = null;
+  do {
+    const result: Result<Page<UserSummary>> = await db.call('users.search', { query, cursor, limit: 500 });
+    if (!result.ok) throw new Error(result.error.message);
+    users.push(...result.data.items);
+    cursor = result.data.nextCursor;
+  } while (cursor !== null);
+  return users;
+}
 
 /** A user of the seeded data and a name prefix that finds them: first name plus one letter. */
 async function pickUser(db: TestDatabase): Promise<{ user: UserDetail; prefix: string }> {
@@ -67,5 +81,26 @@ test.describe('on an empty database', () => {
     expect(status.ok && status.data.empty).toBe(false);
     await users.searchFor('1');
     await expect(users.row(1)).toBeVisible();
+  });
+
+  test('loads further pages of results as the list scrolls', async ({ page, database }) => {
+    const generated = await database.call('demo.generate', { users: 3000, transactions: 3000 });
+    expect(generated.ok).toBe(true);
+    const all = await allMatches(database, 'a');
+    expect(all.length).toBeGreaterThan(200); // at least three of the screen's 100-row pages
+
+    const users = new UsersPage(page);
+    await new ShellPage(page).open();
+    await users.searchFor('a');
+    await expect(users.summary).toHaveText(/^\d+\+ matches$/); // one page, more to come
+    // Each scroll to the end brings the next page, until the count is the database's.
+    const last = all.at(-1)!;
+    await expect(async () => {
+      await users.scrollToEnd();
+      await expect(users.summary).toHaveText(`${all.length.toLocaleString('en-US')} matches`, {
+        timeout: 500,
+      });
+      await expect(users.row(last.id)).toBeVisible({ timeout: 500 });
+    }).toPass({ timeout: 20_000 });
   });
 });

@@ -5,6 +5,7 @@ export class UsersPage {
   readonly search: Locator;
   readonly results: Locator;
   readonly rows: Locator;
+  readonly summary: Locator;
   readonly demoOffer: Locator;
   readonly generateDemo: Locator;
 
@@ -13,6 +14,7 @@ export class UsersPage {
     this.results = page.getByRole('grid', { name: 'Matching users' });
     // Data rows only: the header row has no aria-selected.
     this.rows = this.results.locator('[role="row"][aria-selected]');
+    this.summary = page.getByTestId('search-summary');
     this.demoOffer = page.getByTestId('demo-offer');
     this.generateDemo = page.getByRole('button', { name: 'Generate demo data' });
   }
@@ -24,6 +26,12 @@ export class UsersPage {
 
   highlighted(): Locator {
     return this.results.locator('[role="row"][aria-selected="true"]');
+  }
+
+  /** Scrolls the results to their end, where the next page is fetched. */
+  async scrollToEnd(): Promise<void> {
+    await this.rows.first().hover();
+    await this.page.mouse.wheel(0, 1_000_000);
   }
 
   async searchFor(text: string): Promise<void> {
