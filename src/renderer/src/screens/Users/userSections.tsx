@@ -1,5 +1,9 @@
 import type { ComponentType } from 'react';
 import type { UserDetail } from '../../../../shared/contract';
+import { EarnForm } from './points/EarnForm';
+import { HistoryTable } from './points/HistoryTable';
+import { RedeemForm } from './points/RedeemForm';
+import { RedemptionsList } from './points/RedemptionsList';
 
 export interface UserSection {
   id: string;
@@ -7,17 +11,18 @@ export interface UserSection {
   Component: ComponentType<{ user: UserDetail }>;
 }
 
-function NotYetBuilt() {
+function PointsActions({ user }: { user: UserDetail }) {
   return (
-    <p className="muted">
-      The transaction history and the earn and redeem forms are not in this version yet; they will appear
-      here.
-    </p>
+    <div className="points-actions">
+      <EarnForm user={user} />
+      <RedeemForm user={user} />
+    </div>
   );
 }
 
-/**
- * The user view's sections below the balance card, in order. The ledger work adds its history
- * table and earn/redeem forms here as entries; the view itself needs no change.
- */
-export const USER_SECTIONS: UserSection[] = [{ id: 'activity', title: 'Activity', Component: NotYetBuilt }];
+/** The user view's sections below the balance card, in order. */
+export const USER_SECTIONS: UserSection[] = [
+  { id: 'actions', title: 'Earn and redeem', Component: PointsActions },
+  { id: 'history', title: 'Transactions', Component: HistoryTable },
+  { id: 'redemptions', title: 'Redemptions', Component: RedemptionsList },
+];

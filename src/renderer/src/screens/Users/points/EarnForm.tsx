@@ -1,0 +1,103 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { contract, type UserDetail } from '../../../../../shared/contract';
+import { CREDIT_TYPES } from '../../../../../shared/contract/points';
+import { formatPoints } from '../../../../../shared/format';
+import { ConfirmDialog } from '../../../components/ConfirmDialog';
+import { pointsMutations } from '../../../data/points.mutations';
+import { fieldErrors, newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
+import { useRoleGate } from '../../../lib/useRoleGate';
+import { Field } from './Field';
+
+type CreditType = (typeof CREDIT_TYPES)[number];
+
+/** Credit points: validated as you type by the call's own schema, confirmed before writing. */
+export function EarnForm({ user }: { user: UserDetail }) {
+  const client = useQueryClient();
+  const gate = useRoleGate('points.earn');
+  const earn = useMutation(pointsMutations.earn(client));
+  const [points, setPoints] = useState('');
+  const [description, setDescription] = useState('');
+  const [type, setType] = useState<CreditType>('earned');
+  const [touched, setTouched] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  // One key per submission: a retry of the same submission can never pay twice.
+  const [key, setKey] = useState(() => newSubmissionKey('earn'));
+  const input = { userId: user.id, points: parseWhole(points), description, type, idempotencyKey: key };
+  const errors = fieldErrors(contract['points.earn'].input, input);
+  const valid = Object.keys(errors).length === 0;
+  const submit = () =>
+    earn.mutate(input, {
+      onSuccess: () => {
+        setPoints('');
+        setDescription('');
+        setTouched(false);
+        setKey(newSubmissionKey('earn'));
+      },
+      onSettled: () => setConfirming(false),
+    });
+  return (
+    <>
+      <form
+        className="points-form"
+        aria-label="Earn points"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setTouched(true);
+          if (valid) setConfirming(true);
+        }}
+      >
+        <fieldset disabled={!gate.allowed} title={gate.reason ?? undefined}>
+          <legend>Earn points</legend>
+          <Field label="Points" error={touched || points ? errors.points : undefined}>
+            <input
+              name="points"
+              inputMode="numeric"
+              value={points}
+              onChange={(e) => setPoints(e.target.value)}
+              placeholder="1–10,000"
+            />
+          </Field>
+          <Field label="Type">
+            <select name="type" value={type} onChange={(e) => setType(e.target.value as CreditType)}>
+              {CREDIT_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {t.replace('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Description" error={touched || description ? errors.description : undefined}>
+            <input
+              name="description"
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+              placeholder="e.g. Order completion bonus"
+            />
+          </Field>
+          <button type="submit" className="button button-primary" title={gate.reason ?? undefined}>
+            Earn…
+          </button>
+        </fieldset>
+      </form>
+      <ConfirmDialog
+        open={confirming}
+        title="Earn points?"
+        confirmLabel={`Earn ${input.points} points`}
+        busy={earn.isPending}
+        onConfirm={submit}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          Credit <strong>{formatPoints(input.points)}</strong> ({type.replace('_', ' ')}) to {user.name} (#
+          {user.id}) for “{description}”.
+        </p>
+        {user.points !== null && (
+          <p className="muted">
+            The balance goes from {formatPoints(user.points)} to {formatPoints(user.points + input.points)}.
+          </p>
+        )}
+      </ConfirmDialog>
+    </>
+  );
+}

@@ -1,0 +1,173 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+import type { HistoryRow, TransactionType, UserDetail } from '../../../../../shared/contract';
+import { TRANSACTION_TYPES } from '../../../../../shared/contract/points';
+import { formatLocalDateTime, formatSignedPoints } from '../../../../../shared/format';
+import { ErrorNotice } from '../../../components/ErrorNotice';
+import { pointsQueries, type HistoryFilters } from '../../../data/points.queries';
+import { useRoleGate } from '../../../lib/useRoleGate';
+import { ReverseDialog } from './ReverseDialog';
+
+const ROW_HEIGHT = 32;
+
+/** A datetime-local value (local time) as ISO 8601 UTC, or '' when empty. */
+const toIso = (local: string) => (local ? new Date(local).toISOString() : '');
+
+function Filters({ value, onChange }: { value: HistoryFilters; onChange(f: HistoryFilters): void }) {
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  return (
+    <div className="history-filters">
+      <select
+        aria-label="Transaction type"
+        value={value.types[0] ?? ''}
+        onChange={(e) =>
+          onChange({ ...value, types: e.target.value ? [e.target.value as TransactionType] : [] })
+        }
+      >
+        <option value="">All types</option>
+        {TRANSACTION_TYPES.map((t) => (
+          <option key={t} value={t}>
+            {t.replace('_', ' ')}
+          </option>
+        ))}
+      </select>
+      <label>
+        From{' '}
+        <input
+          type="datetime-local"
+          value={from}
+          onChange={(e) => (setFrom(e.target.value), onChange({ ...value, from: toIso(e.target.value) }))}
+        />
+      </label>
+      <label>
+        To{' '}
+        <input
+          type="datetime-local"
+          value={to}
+          onChange={(e) => (setTo(e.target.value), onChange({ ...value, to: toIso(e.target.value) }))}
+        />
+      </label>
+    </div>
+  );
+}
+
+function Row({
+  tx,
+  canReverse,
+  reason,
+  onReverse,
+}: {
+  tx: HistoryRow;
+  canReverse: boolean;
+  reason: string | null;
+  onReverse(): void;
+}) {
+  const reversible = tx.reversesId === null && tx.reversedById === null;
+  return (
+    <>
+      <span role="gridcell" className="mono">
+        {tx.id}
+      </span>
+      <span role="gridcell" className="muted">
+        {formatLocalDateTime(tx.createdAt)}
+      </span>
+      <span role="gridcell">
+        <span className={`badge type-${tx.type}`}>{tx.type.replace('_', ' ')}</span>
+      </span>
+      <span role="gridcell" className={`num ${tx.points < 0 ? 'debit' : 'credit'}`}>
+        {formatSignedPoints(tx.points)}
+      </span>
+      <span role="gridcell" title={tx.description}>
+        {tx.description}
+        {tx.reversedById !== null && (
+          <span className="badge badge-muted">reversed by #{tx.reversedById}</span>
+        )}
+      </span>
+      <span role="gridcell" className="muted">
+        {tx.createdBy}
+      </span>
+      <span role="gridcell">
+        {reversible && (
+          <button
+            type="button"
+            className="button button-small"
+            disabled={!canReverse}
+            title={reason ?? `Reverse transaction ${tx.id}`}
+            onClick={onReverse}
+          >
+            Reverse…
+          </button>
+        )}
+      </span>
+    </>
+  );
+}
+
+/** The user's transactions newest first: virtualised, loading further pages as you scroll. */
+export function HistoryTable({ user }: { user: UserDetail }) {
+  const [filters, setFilters] = useState<HistoryFilters>({ types: [], from: '', to: '' });
+  const [reversing, setReversing] = useState<HistoryRow | null>(null);
+  const gate = useRoleGate('points.reverse');
+  const history = useInfiniteQuery(pointsQueries.history(user.id, filters));
+  const rows = history.data?.pages.flatMap((p) => p.items) ?? [];
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler in this project
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.at(-1)?.index ?? 0;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage && lastIndex >= rows.length - 20) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage, lastIndex, rows.length]);
+  return (
+    <div className="history">
+      <Filters value={filters} onChange={setFilters} />
+      {history.isError && (
+        <ErrorNotice title="Could not load the history" error={history.error} onRetry={history.refetch} />
+      )}
+      <div className="results history-table" role="grid" aria-label="Transactions">
+        <div className="results-row history-row results-head" role="row">
+          {['ID', 'When', 'Type', 'Points', 'Description', 'By', ''].map((h, i) => (
+            <span key={i} role="columnheader" className={h === 'Points' ? 'num' : undefined}>
+              {h}
+            </span>
+          ))}
+        </div>
+        <div className="results-scroll" ref={scrollRef}>
+          <div className="results-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
+            {items.map((item) => {
+              const tx = rows[item.index]!;
+              return (
+                <div
+                  key={tx.id}
+                  className="results-row history-row"
+                  role="row"
+                  data-testid={`tx-${tx.id}`}
+                  style={{ height: item.size, transform: `translateY(${item.start}px)` }}
+                >
+                  <Row
+                    tx={tx}
+                    canReverse={gate.allowed}
+                    reason={gate.reason}
+                    onReverse={() => setReversing(tx)}
+                  />
+                </div>
+              );
+            })}
+          </div>
+          {history.isSuccess && rows.length === 0 && (
+            <p className="muted history-empty">No transactions match.</p>
+          )}
+        </div>
+      </div>
+      <ReverseDialog userId={user.id} tx={reversing} onClose={() => setReversing(null)} />
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { contract, type UserDetail } from '../../../../../shared/contract';
+import { formatPoints } from '../../../../../shared/format';
+import { ConfirmDialog } from '../../../components/ConfirmDialog';
+import { pointsMutations } from '../../../data/points.mutations';
+import { pointsQueries } from '../../../data/points.queries';
+import { fieldErrors, newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
+import { useRoleGate } from '../../../lib/useRoleGate';
+import { Field } from './Field';
+
+/** Debit points, optionally for a catalogue reward (which fixes the amount). */
+export function RedeemForm({ user }: { user: UserDetail }) {
+  const client = useQueryClient();
+  const gate = useRoleGate('points.redeem');
+  const redeem = useMutation(pointsMutations.redeem(client));
+  const rewards = useQuery(pointsQueries.rewards());
+  const [rewardId, setRewardId] = useState('');
+  const [points, setPoints] = useState('');
+  const [description, setDescription] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [key, setKey] = useState(() => newSubmissionKey('redeem'));
+  const reward = rewards.data?.find((r) => String(r.id) === rewardId);
+  const amount = reward ? reward.cost : parseWhole(points);
+  const input = {
+    userId: user.id,
+    points: amount,
+    description: reward && !description ? reward.name : description,
+    idempotencyKey: key,
+    ...(reward ? { rewardId: reward.id } : {}),
+  };
+  const errors = fieldErrors(contract['points.redeem'].input, input);
+  const balance = user.points ?? 0;
+  if (!errors.points && amount > balance)
+    errors.points = `The balance is ${formatPoints(balance)}; short by ${amount - balance}.`;
+  const valid = Object.keys(errors).length === 0;
+  const submit = () =>
+    redeem.mutate(input, {
+      onSuccess: () => {
+        setPoints('');
+        setDescription('');
+        setRewardId('');
+        setTouched(false);
+        setKey(newSubmissionKey('redeem'));
+      },
+      onSettled: () => setConfirming(false),
+    });
+  return (
+    <>
+      <form
+        className="points-form"
+        aria-label="Redeem points"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setTouched(true);
+          if (valid) setConfirming(true);
+        }}
+      >
+        <fieldset disabled={!gate.allowed} title={gate.reason ?? undefined}>
+          <legend>Redeem points</legend>
+          <Field label="Reward">
+            <select name="reward" value={rewardId} onChange={(e) => setRewardId(e.target.value)}>
+              <option value="">No reward (free amount)</option>
+              {rewards.data?.map((r) => (
+                <option key={r.id} value={r.id} disabled={r.cost > balance}>
+                  {r.name} — {formatPoints(r.cost)} · valid {r.validityDays} days
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Points" error={touched || points || reward ? errors.points : undefined}>
+            <input
+              name="points"
+              inputMode="numeric"
+              value={reward ? String(reward.cost) : points}
+              readOnly={Boolean(reward)}
+              onChange={(e) => setPoints(e.target.value)}
+              placeholder="1–10,000"
+            />
+          </Field>
+          <Field label="Description" error={touched || description ? errors.description : undefined}>
+            <input
+              name="description"
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+              placeholder={reward?.name ?? 'e.g. Free delivery reward'}
+            />
+          </Field>
+          <button type="submit" className="button button-primary" title={gate.reason ?? undefined}>
+            Redeem…
+          </button>
+        </fieldset>
+      </form>
+      <ConfirmDialog
+        open={confirming}
+        title="Redeem points?"
+        confirmLabel={`Redeem ${amount} points`}
+        busy={redeem.isPending}
+        onConfirm={submit}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          Debit <strong>{formatPoints(amount)}</strong> from {user.name} (#{user.id}) for “{input.description}
+          ”{reward ? `, redeeming “${reward.name}” (valid ${reward.validityDays} days)` : ''}.
+        </p>
+        <p className="muted">
+          The balance goes from {formatPoints(balance)} to {formatPoints(balance - amount)}.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}

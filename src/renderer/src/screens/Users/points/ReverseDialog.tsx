@@ -1,0 +1,56 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { contract, type HistoryRow } from '../../../../../shared/contract';
+import { formatSignedPoints } from '../../../../../shared/format';
+import { ConfirmDialog } from '../../../components/ConfirmDialog';
+import { pointsMutations } from '../../../data/points.mutations';
+import { fieldErrors } from '../../../lib/fieldErrors';
+import { Field } from './Field';
+
+/** Reversing needs a reason a later auditor can read; the adjustment row carries it. */
+export function ReverseDialog({
+  userId,
+  tx,
+  onClose,
+}: {
+  userId: number;
+  tx: HistoryRow | null;
+  onClose(): void;
+}) {
+  const client = useQueryClient();
+  const reverse = useMutation(pointsMutations.reverse(client, userId));
+  const [reason, setReason] = useState('');
+  const input = { transactionId: tx?.id ?? 0, reason };
+  const error = fieldErrors(contract['points.reverse'].input, input).reason;
+  const close = () => {
+    setReason('');
+    onClose();
+  };
+  return (
+    <ConfirmDialog
+      open={tx !== null}
+      title={`Reverse transaction ${tx?.id ?? ''}?`}
+      confirmLabel="Reverse"
+      busy={reverse.isPending}
+      onCancel={close}
+      onConfirm={() => {
+        if (!error) reverse.mutate(input, { onSuccess: close });
+      }}
+    >
+      {tx && (
+        <p>
+          Adds an adjustment of <strong>{formatSignedPoints(-tx.points)}</strong> that cancels “
+          {tx.description}”. The original row stays in the log.
+        </p>
+      )}
+      <Field label="Reason (required)" error={reason ? error : undefined}>
+        <input
+          name="reason"
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          placeholder="e.g. duplicate order"
+        />
+      </Field>
+    </ConfirmDialog>
+  );
+}
