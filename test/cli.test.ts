@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -131,5 +132,28 @@ describe('CLI on the embedded database (no DATABASE_URL)', () => {
     const r = await cli(['users', 'get', '2', '--json'], { POINTKEEPER_HOME: home });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: 2 });
+  });
+
+  it('Ctrl-C cancels between whole chunks, closes the session and stops the server it started', async () => {
+    const dataDir = await clusterDir(home);
+    const base = { ...process.env };
+    delete base.DATABASE_URL;
+    const child = spawn('node', [BIN, 'demo', '--users', '400000', '--transactions', '800000'], {
+      env: { ...base, POINTKEEPER_HOME: home },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const pid = join(dataDir, 'postmaster.pid');
+    while (!existsSync(pid)) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 2_000));
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain('[CANCELLED]');
+    // Nobody else was connected, so the server this CLI started is stopped, not orphaned.
+    expect(existsSync(pid)).toBe(false);
+    const r = await cli(['users', 'search', 'a', '--json', '--limit', '1'], { POINTKEEPER_HOME: home });
+    expect(r.code, r.stderr).toBe(0);
   });
 });

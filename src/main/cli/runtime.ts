@@ -5,6 +5,7 @@ import { cliHome, resolveTarget } from '../db/target';
 import { AppError } from '../errors';
 import type { Progress } from '../api/types';
 import type { CallName, CallInput, CallOutput } from '../../shared/contract';
+import { interruptSignal } from './interrupt';
 import { progressBar } from './progress';
 
 export class CliExit extends Error {
@@ -27,10 +28,12 @@ export interface Cli {
  */
 export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOptions = {}): Promise<T> {
   const target = resolveTarget(cliHome());
+  const interrupt = interruptSignal();
   let session: Session;
   try {
     session = await openSession(target, { log: (l) => process.stderr.write(`${l}\n`), ...options });
   } catch (error) {
+    interrupt.dispose();
     if (error instanceof AppError) throw new CliExit(1, `error [${error.code}]: ${error.message}`);
     throw error;
   }
@@ -39,7 +42,10 @@ export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOpti
     session,
     async call(name, input) {
       const bar = progressBar();
-      const result = await dispatch(name, input, { onProgress: (p: Progress) => bar.update(p) });
+      const result = await dispatch(name, input, {
+        signal: interrupt.signal,
+        onProgress: (p: Progress) => bar.update(p),
+      });
       bar.stop();
       if (!result.ok) throw new CliExit(1, `error [${result.error.code}]: ${result.error.message}`);
       return result.data as CallOutput<typeof name>;
@@ -49,5 +55,6 @@ export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOpti
     return await fn(cli);
   } finally {
     await session.close();
+    interrupt.dispose();
   }
 }

