@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { OperationsScreen } from '../screens/Operations/OperationsScreen';
 import { PlaceholderScreen } from '../screens/Placeholder/PlaceholderScreen';
 import { UsersScreen } from '../screens/Users/UsersScreen';
 import type { Route } from './router';
@@ -50,14 +51,7 @@ export const SCREENS: ScreenDef[] = [
       'validate a backup file completely and preview it before restoring it in one transaction',
     ]),
   },
-  {
-    id: 'operations',
-    label: 'Operations log',
-    Component: placeholder('Operations log', [
-      'list every write and action: when, which login, the input and the outcome',
-      'filter by action, login, outcome and date',
-    ]),
-  },
+  { id: 'operations', label: 'Operations log', Component: OperationsScreen },
 ];
 
 /** The screen a route names; an unknown or empty route opens Users. */

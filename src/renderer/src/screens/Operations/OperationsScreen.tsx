@@ -1,0 +1,165 @@
+import './operations.css';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+import type { OperationEntry } from '../../../../shared/contract';
+import { formatLocalDateTime } from '../../../../shared/format';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { hrefOf, navigate, type Route } from '../../app/router';
+import { operationsQueries, type OperationFilters } from '../../data/operations.queries';
+
+const ROW_HEIGHT = 32;
+const DOMAINS = ['points.', 'redemptions.', 'audit.', 'recovery.', 'backup.', 'demo.', 'profiles.'];
+
+/** Filters live in the route, so other screens can link to "the backups in the log". */
+function filtersOf(route: Route): OperationFilters {
+  const outcome = route.params.get('outcome');
+  return {
+    action: route.params.get('action') ?? '',
+    actor: route.params.get('actor') ?? '',
+    outcome: outcome === 'ok' || outcome === 'error' ? outcome : '',
+  };
+}
+
+function Filters({ value }: { value: OperationFilters }) {
+  const [actor, setActor] = useState(value.actor);
+  const go = (f: OperationFilters) => navigate(hrefOf(['operations'], { ...f }), { replace: true });
+  return (
+    <div className="history-filters" role="search" aria-label="Filter the operations log">
+      <select
+        aria-label="Action"
+        value={value.action}
+        onChange={(e) => go({ ...value, action: e.target.value })}
+      >
+        <option value="">Every action</option>
+        {DOMAINS.map((d) => (
+          <option key={d} value={d}>
+            {d.slice(0, -1)}
+          </option>
+        ))}
+      </select>
+      <input
+        aria-label="Login"
+        placeholder="Login"
+        value={actor}
+        onChange={(e) => setActor(e.target.value)}
+        onBlur={() => go({ ...value, actor })}
+        onKeyDown={(e) => e.key === 'Enter' && go({ ...value, actor })}
+      />
+      <select
+        aria-label="Outcome"
+        value={value.outcome}
+        onChange={(e) => go({ ...value, outcome: e.target.value as OperationFilters['outcome'] })}
+      >
+        <option value="">Any outcome</option>
+        <option value="ok">Succeeded</option>
+        <option value="error">Failed or refused</option>
+      </select>
+    </div>
+  );
+}
+
+function Detail({ entry }: { entry: OperationEntry }) {
+  return (
+    <section className="card operation-detail" aria-label={`Operation ${entry.id}`}>
+      <h2 className="card-title">
+        #{entry.id} {entry.action}{' '}
+        <span className={`badge ${entry.outcome === 'ok' ? 'badge-ok' : 'badge-error'}`}>
+          {entry.outcome === 'ok' ? 'ok' : entry.errorCode}
+        </span>
+      </h2>
+      <p className="muted">
+        {formatLocalDateTime(entry.at)} by {entry.actor}
+      </p>
+      <h3>Input</h3>
+      <pre className="mono">{JSON.stringify(entry.input, null, 2)}</pre>
+      <h3>Result</h3>
+      <pre className="mono">{JSON.stringify(entry.result, null, 2)}</pre>
+    </section>
+  );
+}
+
+/** Every write and action, newest first: who, what, with what input, and how it ended. */
+export function OperationsScreen({ route }: { route: Route }) {
+  const filters = filtersOf(route);
+  const [selected, setSelected] = useState<OperationEntry | null>(null);
+  const list = useInfiniteQuery(operationsQueries.list(filters));
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler in this project
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.at(-1)?.index ?? 0;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage && lastIndex >= rows.length - 20) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage, lastIndex, rows.length]);
+  return (
+    <section className="screen" aria-labelledby="operations-title">
+      <header className="screen-header">
+        <h1 id="operations-title">Operations log</h1>
+        <span className="muted">Append-only: the database refuses to change or delete an entry.</span>
+      </header>
+      <Filters key={route.params.toString()} value={filters} />
+      {list.isError && (
+        <ErrorNotice title="Could not load the operations log" error={list.error} onRetry={list.refetch} />
+      )}
+      <div className="operations-layout">
+        <div className="results operations-table" role="grid" aria-label="Operations">
+          <div className="results-row operations-row results-head" role="row">
+            {['ID', 'When', 'Login', 'Action', 'Outcome'].map((h) => (
+              <span key={h} role="columnheader">
+                {h}
+              </span>
+            ))}
+          </div>
+          <div className="results-scroll" ref={scrollRef}>
+            <div className="results-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
+              {items.map((item) => {
+                const op = rows[item.index]!;
+                return (
+                  <div
+                    key={op.id}
+                    className={`results-row operations-row${selected?.id === op.id ? ' selected' : ''}`}
+                    role="row"
+                    tabIndex={0}
+                    aria-selected={selected?.id === op.id}
+                    data-testid={`op-${op.id}`}
+                    onClick={() => setSelected(op)}
+                    onKeyDown={(e) => e.key === 'Enter' && setSelected(op)}
+                    style={{ height: item.size, transform: `translateY(${item.start}px)` }}
+                  >
+                    <span role="gridcell" className="mono">
+                      {op.id}
+                    </span>
+                    <span role="gridcell" className="muted">
+                      {formatLocalDateTime(op.at)}
+                    </span>
+                    <span role="gridcell">{op.actor}</span>
+                    <span role="gridcell" className="mono">
+                      {op.action}
+                    </span>
+                    <span role="gridcell">
+                      <span className={`badge ${op.outcome === 'ok' ? 'badge-ok' : 'badge-error'}`}>
+                        {op.outcome === 'ok' ? 'ok' : op.errorCode}
+                      </span>
+                    </span>
+                  </div>
+                );
+              })}
+            </div>
+            {list.isSuccess && rows.length === 0 && (
+              <p className="muted history-empty">No operations match.</p>
+            )}
+          </div>
+        </div>
+        {selected && <Detail entry={selected} />}
+      </div>
+    </section>
+  );
+}
