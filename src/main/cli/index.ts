@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { dbCommand } from './commands/db';
 import { demoCommand } from './commands/demo';
+import { loadCommand } from './commands/load';
 import { operationsCommand } from './commands/operations';
 import { pointsCommands } from './commands/points';
 import { sessionCommand } from './commands/session';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   pointsCommands(program);
   operationsCommand(program);
   demoCommand(program);
+  loadCommand(program);
   dbCommand(program);
   return program;
 }

@@ -19,6 +19,8 @@ export class CliExit extends Error {
 
 export interface Cli {
   session: Session;
+  /** The raw dispatcher, for tools (like `load`) that judge each Result themselves. */
+  dispatch: Dispatcher;
   call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>>;
 }
 
@@ -40,6 +42,7 @@ export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOpti
   const dispatch: Dispatcher = createDispatcher(handlers, () => session);
   const cli: Cli = {
     session,
+    dispatch,
     async call(name, input) {
       const bar = progressBar();
       const result = await dispatch(name, input, {
