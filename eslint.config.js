@@ -46,7 +46,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/main/ledger/**/*.ts', 'src/main/api/**/*.ts', 'src/main/db/**/*.ts', 'src/main/cli/**/*.ts'],
+    files: [
+      'src/main/ledger/**/*.ts',
+      'src/main/api/**/*.ts',
+      'src/main/db/**/*.ts',
+      'src/main/cli/**/*.ts',
+      'src/main/desktop/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': restrict([
         { group: ['electron'], message: 'Ledger, registry, database and CLI code runs without Electron.' },

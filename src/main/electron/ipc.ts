@@ -1,0 +1,29 @@
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import { CALL_NAMES, channelOf } from '../../shared/contract';
+import { fail, type Result } from '../../shared/result';
+import type { Dispatcher } from '../api/registry';
+import { logger } from '../logger';
+
+/**
+ * One `ipcMain.handle` per contract call, each going through the one dispatcher. A call that
+ * does not come from the app's own frame (`trusted`) is refused before it is even validated.
+ */
+export function registerCalls(
+  ipcMain: IpcMain,
+  dispatch: Dispatcher,
+  trusted: (event: IpcMainInvokeEvent) => boolean,
+): void {
+  for (const name of CALL_NAMES) {
+    ipcMain.handle(channelOf(name), async (event, input: unknown): Promise<Result<unknown>> => {
+      if (!trusted(event)) {
+        logger.warn('IPC call refused: not from the app frame', { call: name, url: event.senderFrame?.url });
+        return fail('FORBIDDEN', `${name} was refused: it did not come from the Pointkeeper window.`);
+      }
+      return dispatch(name, input);
+    });
+  }
+}
+
+export function unregisterCalls(ipcMain: IpcMain): void {
+  for (const name of CALL_NAMES) ipcMain.removeHandler(channelOf(name));
+}

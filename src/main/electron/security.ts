@@ -1,0 +1,58 @@
+import type { IpcMainInvokeEvent, Session, WebContents, WebPreferences } from 'electron';
+import { logger } from '../logger';
+import { CONTENT_SECURITY_POLICY, isAppUrl } from './appUrl';
+import { safeOpenExternal } from './external';
+
+/** Electron's security checklist, as the window's settings: nothing of Node reaches the page. */
+export function secureWebPreferences(preload: string): WebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    safeDialogs: true,
+    spellcheck: false,
+  };
+}
+
+/** The CSP as a header too (the dev server is http://; file:// pages rely on the meta tag), no permissions. */
+export function secureSession(session: Session): void {
+  session.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
+  });
+  // Camera, notifications, clipboard-read, geolocation…: the console needs none of them.
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+}
+
+/** The page may not go anywhere but the app, open windows, or embed webviews. */
+export function secureContents(contents: WebContents, appUrl: string): void {
+  const stayHome = (event: { url: string; preventDefault(): void }) => {
+    if (isAppUrl(event.url, appUrl)) return;
+    event.preventDefault();
+    logger.warn('navigation refused', { url: event.url });
+  };
+  contents.on('will-frame-navigate', stayHome);
+  contents.on('will-redirect', stayHome);
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    // A link to documentation opens in the browser; the app itself never opens a second window.
+    void safeOpenExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+/** Whether an IPC call comes from the app's own page in its own window: its main frame, at the app's URL. */
+export function isTrustedSender(event: IpcMainInvokeEvent, app: WebContents, appUrl: string): boolean {
+  const frame = event.senderFrame;
+  if (!frame || event.sender.id !== app.id) return false;
+  return frame.parent === null && isAppUrl(frame.url, appUrl);
+}

@@ -1,0 +1,179 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * A stand-in for the `electron` module (no Electron binary can run here): just enough of app,
+ * BrowserWindow, ipcMain, session and the preload's modules for the wiring test to drive the real
+ * main-process and preload code and look at what they asked Electron to do.
+ */
+export interface FakeEvent {
+  url: string;
+  defaultPrevented: boolean;
+  preventDefault(): void;
+}
+
+export const fakeEvent = (url = ''): FakeEvent => ({
+  url,
+  defaultPrevented: false,
+  preventDefault() {
+    this.defaultPrevented = true;
+  },
+});
+
+export interface FakeFrame {
+  url: string;
+  parent: FakeFrame | null;
+}
+
+let nextId = 1;
+
+class FakeWebContents extends EventEmitter {
+  readonly id = nextId++;
+  windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
+  mainFrame: FakeFrame = { url: '', parent: null };
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
+    this.windowOpenHandler = handler;
+  }
+}
+
+class FakeBrowserWindow extends EventEmitter {
+  static created: FakeBrowserWindow[] = [];
+  readonly webContents = new FakeWebContents();
+  loaded: string | null = null;
+  maximized = false;
+  constructor(readonly options: Record<string, unknown>) {
+    super();
+    FakeBrowserWindow.created.push(this);
+  }
+  async loadFile(file: string) {
+    this.loaded = `file://${file}`;
+    this.webContents.mainFrame = { url: this.loaded, parent: null };
+    this.emit('ready-to-show');
+  }
+  async loadURL(url: string) {
+    this.loaded = url;
+    this.webContents.mainFrame = { url, parent: null };
+    this.emit('ready-to-show');
+  }
+  show() {}
+  focus() {}
+  restore() {}
+  maximize() {
+    this.maximized = true;
+  }
+  isMaximized() {
+    return this.maximized;
+  }
+  isMinimized() {
+    return false;
+  }
+  getNormalBounds() {
+    return { x: 10, y: 20, width: 1200, height: 800 };
+  }
+}
+
+type InvokeHandler = (event: unknown, input: unknown) => Promise<unknown>;
+
+class FakeIpcMain {
+  readonly handlers = new Map<string, InvokeHandler>();
+  handle(channel: string, handler: InvokeHandler) {
+    // As Electron does: a second handler for a channel is an error.
+    if (this.handlers.has(channel))
+      throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, handler);
+  }
+  removeHandler(channel: string) {
+    this.handlers.delete(channel);
+  }
+}
+
+class FakeApp extends EventEmitter {
+  singleInstance = true;
+  quitCalls = 0;
+  readonly paths = new Map<string, string>();
+  requestSingleInstanceLock() {
+    return this.singleInstance;
+  }
+  quit() {
+    this.quitCalls++;
+    const event = fakeEvent();
+    this.emit('before-quit', event);
+  }
+  whenReady() {
+    return Promise.resolve();
+  }
+  setPath(name: string, value: string) {
+    this.paths.set(name, value);
+  }
+}
+
+type HeadersListener = (
+  details: { responseHeaders?: Record<string, string[]> },
+  callback: (response: { responseHeaders: Record<string, string[]> }) => void,
+) => void;
+
+type PermissionRequest = (contents: unknown, permission: string, callback: (allow: boolean) => void) => void;
+
+class FakeSession {
+  headersListener: HeadersListener | null = null;
+  permissionRequest: PermissionRequest | null = null;
+  permissionCheck: (() => boolean) | null = null;
+  readonly webRequest = {
+    onHeadersReceived: (listener: HeadersListener) => {
+      this.headersListener = listener;
+    },
+  };
+  setPermissionRequestHandler(handler: PermissionRequest) {
+    this.permissionRequest = handler;
+  }
+  setPermissionCheckHandler(handler: () => boolean) {
+    this.permissionCheck = handler;
+  }
+}
+
+const defaultSession = new FakeSession();
+
+const exposed = new Map<string, unknown>();
+const invoked: Array<{ channel: string; input: unknown }> = [];
+
+export const fake = {
+  app: new FakeApp(),
+  ipcMain: new FakeIpcMain(),
+  BrowserWindow: FakeBrowserWindow,
+  session: { defaultSession },
+  Menu: {
+    template: null as unknown,
+    buildFromTemplate: (template: unknown) => template,
+    setApplicationMenu(menu: unknown) {
+      fake.Menu.template = menu;
+    },
+  },
+  screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
+  shell: { opened: [] as string[], openExternal: async (url: string) => void fake.shell.opened.push(url) },
+  contextBridge: {
+    exposeInMainWorld(key: string, api: unknown) {
+      if (exposed.has(key)) throw new Error(`${key} is already exposed`);
+      exposed.set(key, api);
+    },
+  },
+  ipcRenderer: {
+    invoke: async (channel: string, input: unknown) => {
+      invoked.push({ channel, input });
+      return { ok: true, data: null };
+    },
+  },
+  exposed,
+  invoked,
+};
+
+/** The module object vi.mock('electron') returns. */
+export const electronModule = {
+  app: fake.app,
+  ipcMain: fake.ipcMain,
+  BrowserWindow: fake.BrowserWindow,
+  session: fake.session,
+  Menu: fake.Menu,
+  screen: fake.screen,
+  shell: fake.shell,
+  contextBridge: fake.contextBridge,
+  ipcRenderer: fake.ipcRenderer,
+};
