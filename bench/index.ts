@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import type { BenchRow } from './support';
+import { closeBenchServer, type BenchRow } from './support';
 
 type Bench = { run(quick: boolean): Promise<BenchRow[]> };
 
@@ -34,11 +34,16 @@ async function main(): Promise<void> {
   const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const only = onlyArg ? onlyArg.split(',') : Object.keys(BENCHES);
   const rows: BenchRow[] = [];
-  for (const name of only) {
-    const load = BENCHES[name];
-    if (!load) throw new Error(`Unknown benchmark "${name}" (known: ${Object.keys(BENCHES).join(', ')})`);
-    process.stderr.write(`== ${name}${quick ? ' (quick)' : ''}\n`);
-    rows.push(...(await (await load()).run(quick)));
+  const unknown = only.filter((name) => !BENCHES[name]);
+  if (unknown.length)
+    throw new Error(`Unknown benchmark "${unknown.join(', ')}" (known: ${Object.keys(BENCHES).join(', ')})`);
+  try {
+    for (const name of only) {
+      process.stderr.write(`== ${name}${quick ? ' (quick)' : ''}\n`);
+      rows.push(...(await (await BENCHES[name]!()).run(quick)));
+    }
+  } finally {
+    await closeBenchServer(); // an embedded server runs detached: never leave it behind
   }
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
   const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'})\n\n${new Date().toISOString()} — ${machine}\n\n${table(rows)}\n`;

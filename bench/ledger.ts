@@ -128,11 +128,9 @@ export async function run_(quick: boolean): Promise<BenchRow[]> {
   const users = quick ? 20_000 : 1_000_000;
   const transactions = quick ? 200_000 : 10_000_000;
   const seconds = quick ? 3 : 10;
-  const db = await benchDatabase('pointkeeper_bench_ledger');
+  const db = await benchDatabase('pointkeeper_bench_ledger', { users, transactions });
   const rows: BenchRow[] = [];
   try {
-    const seed = await db.dispatch('demo.generate', { users, transactions, discrepancies: 0 });
-    if (!seed.ok) throw new Error(seed.error.message);
     for (const clients of [1, 8, 32]) {
       for (const kind of ['earn', 'redeem'] as const) {
         const { result: tps, peakMb } = await peakRss(() => ours(db, kind, clients, seconds, users));

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { handlers } from '../src/main/api/handlers/index';
 import { createDispatcher, type Dispatcher } from '../src/main/api/registry';
 import { startEmbedded, type EmbeddedServer } from '../src/main/db/embedded';
+import type { Knex } from 'knex';
 import { createKnex, parseDatabaseUrl, type PgConnection } from '../src/main/db/knex';
+import { MIGRATIONS } from '../migrations/index';
 import { openSession, type Session } from '../src/main/db/session';
 
 export interface BenchDb {
@@ -16,23 +18,107 @@ export interface BenchDb {
   close(): Promise<void>;
 }
 
-/** A fresh, migrated database for a benchmark: on BENCH_DATABASE_URL's server, or an embedded one. */
-export async function benchDatabase(name: string): Promise<BenchDb> {
-  let server: EmbeddedServer | null = null;
-  let home: string | null = null;
-  let admin: PgConnection;
-  if (process.env.BENCH_DATABASE_URL) {
-    admin = parseDatabaseUrl(process.env.BENCH_DATABASE_URL);
-  } else {
-    home = await mkdtemp(join(tmpdir(), 'pointkeeper-bench-'));
+export interface Seed {
+  users: number;
+  transactions: number;
+  discrepancies?: number;
+}
+
+interface BenchServer {
+  admin: PgConnection;
+  stop(): Promise<void>;
+}
+
+let server: Promise<BenchServer> | null = null;
+
+/** One server for the whole bench run: BENCH_DATABASE_URL's, or one embedded server started once. */
+function benchServer(): Promise<BenchServer> {
+  server ??= (async () => {
+    if (process.env.BENCH_DATABASE_URL) {
+      return { admin: parseDatabaseUrl(process.env.BENCH_DATABASE_URL), stop: async () => {} };
+    }
+    const home = await mkdtemp(join(tmpdir(), 'pointkeeper-bench-'));
     await chmod(home, 0o755);
-    server = await startEmbedded(home);
-    admin = server.connection;
-  }
+    const embedded: EmbeddedServer = await startEmbedded(home);
+    return {
+      admin: embedded.connection,
+      async stop() {
+        await embedded.stop();
+        await rm(home, { recursive: true, force: true });
+      },
+    };
+  })();
+  return server;
+}
+
+/** Stops the embedded bench server, if one was started. */
+export async function closeBenchServer(): Promise<void> {
+  if (server) await (await server).stop();
+  server = null;
+}
+
+async function onRoot<T>(admin: PgConnection, fn: (root: Knex) => Promise<T>): Promise<T> {
   const root = createKnex({ ...admin, database: 'postgres' }, 1);
-  await root.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await root.raw(`CREATE DATABASE ${name}`);
-  await root.destroy();
+  try {
+    return await fn(root);
+  } finally {
+    await root.destroy();
+  }
+}
+
+/**
+ * A migrated database holding demo data of this size, built once per server and kept as a
+ * template: every bench that asks for the same seed gets a clone in seconds instead of
+ * regenerating millions of rows. A template from older migrations is rebuilt.
+ */
+async function seededTemplate(admin: PgConnection, seed: Seed): Promise<string> {
+  const name = `pointkeeper_bench_seed_${seed.users}_${seed.transactions}_${seed.discrepancies ?? 0}`;
+  const exists = await onRoot(admin, async (root) =>
+    Boolean((await root.raw('SELECT 1 FROM pg_database WHERE datname = ?', [name])).rows.length),
+  );
+  if (exists) {
+    const check = createKnex({ ...admin, database: name }, 1);
+    const current = await check('knex_migrations')
+      .pluck('name')
+      .then((names: string[]) => MIGRATIONS.every(([m]) => names.includes(m)))
+      .catch(() => false)
+      .finally(() => check.destroy());
+    if (current) return name;
+  }
+  await onRoot(admin, async (root) => {
+    await root.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await root.raw(`CREATE DATABASE ${name}`);
+  });
+  const session = await openSession(
+    { kind: 'server', connection: { ...admin, database: name } },
+    { migrate: true },
+  );
+  try {
+    process.stderr.write(
+      `   seeding ${seed.users.toLocaleString('en-US')} users / ${seed.transactions.toLocaleString('en-US')} transactions…\n`,
+    );
+    const started = performance.now();
+    const r = await createDispatcher(handlers, () => session)('demo.generate', { discrepancies: 0, ...seed });
+    if (!r.ok) throw new Error(r.error.message);
+    await session.knex.raw('VACUUM ANALYZE');
+    process.stderr.write(`   seeded in ${Math.round((performance.now() - started) / 1000)} s\n`);
+  } finally {
+    await session.close();
+  }
+  return name;
+}
+
+/**
+ * A fresh, migrated database for a benchmark on the run's server — empty, or a clone of the
+ * demo data `seed` describes.
+ */
+export async function benchDatabase(name: string, seed?: Seed): Promise<BenchDb> {
+  const { admin } = await benchServer();
+  const template = seed ? await seededTemplate(admin, seed) : null;
+  await onRoot(admin, async (root) => {
+    await root.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await root.raw(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  });
   const connection = { ...admin, database: name };
   const session = await openSession({ kind: 'server', connection }, { migrate: true });
   return {
@@ -45,11 +131,7 @@ export async function benchDatabase(name: string): Promise<BenchDb> {
     },
     async close() {
       await session.close();
-      const cleanup = createKnex({ ...admin, database: 'postgres' }, 1);
-      await cleanup.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.destroy();
-      await server?.stop();
-      if (home) await rm(home, { recursive: true, force: true });
+      await onRoot(admin, (root) => root.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
 }
