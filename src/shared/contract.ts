@@ -5,6 +5,7 @@ import { operationsCalls } from './contract/operations';
 import { pointsCalls } from './contract/points';
 import { sessionCalls } from './contract/session';
 import { usersCalls } from './contract/users';
+import { verifyCalls } from './contract/verify';
 
 /**
  * Every call the console knows, once. The preload, the renderer hooks, the registry, the CLI
@@ -17,6 +18,7 @@ export const contract = {
   ...demoCalls,
   ...pointsCalls,
   ...operationsCalls,
+  ...verifyCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -41,4 +43,5 @@ export type * from './contract/users';
 export type * from './contract/demo';
 export type * from './contract/points';
 export type * from './contract/operations';
+export type * from './contract/verify';
 export type { Page } from './contract/common';

@@ -49,6 +49,8 @@ describe('the server ends a session in the middle of a transaction', () => {
     const next = await db.call('points.earn', { userId: 1, points: 30, description: 'after reconnect' });
     expect(next).toMatchObject({ ok: true, data: { currentPoints: 530 } });
     expect(await copiesOf(1)).toEqual({ log: 530, stored: 530, legacy: 530 });
+    const verified = await db.call('verify.ledger', {});
+    expect(verified.ok && verified.data.checks.filter((c) => !c.ok)).toEqual([]);
   });
 });
 

@@ -75,5 +75,7 @@ describe('SIGKILL during earn/redeem loops', () => {
     const rows = await db.knex('points_transactions').count({ n: '*' }).first();
     expect(ok?.n).toBe(rows?.n);
     expect(Number(rows?.n)).toBeGreaterThanOrEqual(committed);
+    const verified = await db.call('verify.ledger', {});
+    expect(verified.ok && verified.data.checks.filter((c) => !c.ok)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { operationsCommand } from './commands/operations';
 import { pointsCommands } from './commands/points';
 import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
+import { verifyCommand } from './commands/verify';
 import { CliExit } from './runtime';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   operationsCommand(program);
   demoCommand(program);
   loadCommand(program);
+  verifyCommand(program);
   dbCommand(program);
   return program;
 }

@@ -4,6 +4,7 @@ import { operationsHandlers } from './operations';
 import { pointsHandlers, redemptionsHandlers, rewardsHandlers } from './points';
 import { sessionHandlers } from './session';
 import { usersHandlers } from './users';
+import { verifyHandlers } from './verify';
 
 /** One handler per contract call; the type makes a missing or extra one a compile error. */
 export const handlers: Handlers = {
@@ -14,4 +15,5 @@ export const handlers: Handlers = {
   ...redemptionsHandlers,
   ...rewardsHandlers,
   ...operationsHandlers,
+  ...verifyHandlers,
 };

@@ -1,0 +1,6 @@
+import { verifyLedger } from '../../ledger/verify';
+import type { DomainHandlers } from '../types';
+
+export const verifyHandlers: DomainHandlers<'verify'> = {
+  'verify.ledger': ({ db }) => verifyLedger(db),
+};
