@@ -3,6 +3,7 @@ import type { CallDef } from './contract/define';
 import { demoCalls } from './contract/demo';
 import { operationsCalls } from './contract/operations';
 import { pointsCalls } from './contract/points';
+import { recoveryCalls } from './contract/recovery';
 import { sessionCalls } from './contract/session';
 import { usersCalls } from './contract/users';
 import { verifyCalls } from './contract/verify';
@@ -19,6 +20,7 @@ export const contract = {
   ...pointsCalls,
   ...operationsCalls,
   ...verifyCalls,
+  ...recoveryCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -44,4 +46,5 @@ export type * from './contract/demo';
 export type * from './contract/points';
 export type * from './contract/operations';
 export type * from './contract/verify';
+export type * from './contract/recovery';
 export type { Page } from './contract/common';

@@ -53,7 +53,7 @@ export async function earn(trx: Knex.Transaction, input: EarnInput): Promise<Ear
     order_amount: input.orderAmount ?? null,
     idempotency_key: input.idempotencyKey ?? null,
   });
-  const total = await applyToCopies(trx, locked, input.points, stored.created_at);
+  const total = await applyToCopies(trx, locked, input.points);
   return {
     success: true,
     pointsEarned: input.points,

@@ -32,32 +32,30 @@ export async function lockUserPoints(trx: Knex.Transaction, userId: number): Pro
 
 /**
  * Applies a signed change to the derived copies (user_points and the legacy users.rewards) in
- * the same transaction as the log row, so the three never disagree.
+ * the same transaction as the log row, so the three never disagree. last_earned_at is the log
+ * row's created_at, which is this transaction's now(): taken in SQL, because a JS Date would
+ * cut it to milliseconds and it would never equal the log's value again.
  */
 export async function applyToCopies(
   trx: Knex.Transaction,
   locked: UserPointsRow,
   change: number,
-  at: Date,
 ): Promise<number> {
   const points = locked.points + change;
   // One round trip for both copies: this runs on every earn and redeem.
   await trx.raw(
     `WITH up AS (
        UPDATE user_points SET points = ?, total_earned = ?, total_redeemed = ?,
-              last_earned_at = CASE WHEN ? THEN ?::timestamptz ELSE last_earned_at END, updated_at = ?
+              last_earned_at = CASE WHEN ? THEN now() ELSE last_earned_at END, updated_at = now()
        WHERE id = ? RETURNING user_id)
-     UPDATE users SET rewards = ?, updated_at = ? WHERE id = (SELECT user_id FROM up)`,
+     UPDATE users SET rewards = ?, updated_at = now() WHERE id = (SELECT user_id FROM up)`,
     [
       points,
       locked.total_earned + Math.max(change, 0),
       locked.total_redeemed + Math.max(-change, 0),
       change > 0,
-      at,
-      at,
       locked.id,
       points,
-      at,
     ],
   );
   return points;

@@ -81,7 +81,7 @@ export async function redeem(trx: Knex.Transaction, input: RedeemInput): Promise
     description: input.description,
     idempotency_key: input.idempotencyKey ?? null,
   });
-  const total = await applyToCopies(trx, locked, -input.points, stored.created_at);
+  const total = await applyToCopies(trx, locked, -input.points);
   let redemptionId: number | null = null;
   if (reward) {
     const [row] = (await trx('user_points_redemptions')

@@ -55,7 +55,7 @@ export async function reverse(
     description: `Reversal of transaction ${original.id}: ${input.reason}`,
     reverses_id: original.id,
   });
-  const total = await applyToCopies(trx, locked, change, stored.created_at);
+  const total = await applyToCopies(trx, locked, change);
   return {
     success: true,
     transactionId: stored.id,

@@ -2,6 +2,7 @@ import type { Handlers } from '../types';
 import { demoHandlers } from './demo';
 import { operationsHandlers } from './operations';
 import { pointsHandlers, redemptionsHandlers, rewardsHandlers } from './points';
+import { recoveryHandlers } from './recovery';
 import { sessionHandlers } from './session';
 import { usersHandlers } from './users';
 import { verifyHandlers } from './verify';
@@ -16,4 +17,5 @@ export const handlers: Handlers = {
   ...rewardsHandlers,
   ...operationsHandlers,
   ...verifyHandlers,
+  ...recoveryHandlers,
 };

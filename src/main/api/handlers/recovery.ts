@@ -1,0 +1,10 @@
+import { applyRecovery } from '../../ledger/recovery/apply';
+import { planRecovery } from '../../ledger/recovery/plan';
+import { getRun } from '../../ledger/recovery/runs';
+import type { DomainHandlers } from '../types';
+
+export const recoveryHandlers: DomainHandlers<'recovery'> = {
+  'recovery.plan': ({ db, progress, signal }, input) => planRecovery(db, input, { progress, signal }),
+  'recovery.apply': ({ db, progress, signal }, input) => applyRecovery(db, input, { progress, signal }),
+  'recovery.run': ({ db }, input) => getRun(db, input.runId),
+};

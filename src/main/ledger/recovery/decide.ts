@@ -1,0 +1,105 @@
+import {
+  AT_APPLY,
+  type ColumnChange,
+  type PlannedTransaction,
+  type RecoveryAction,
+  type RecoveryDecision,
+  type UserRecoveryPlan,
+} from '../../../shared/contract/recovery';
+import type { UserState } from './state';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * The balance a user was shown before recovery: their user_points row, or, when that row is
+ * missing, the legacy users.rewards copy — the only stored balance left.
+ */
+export const storedBalance = (s: UserState): number => (s.hasRow ? (s.points ?? 0) : s.rewards);
+
+/** The adjustment recover writes so that the log explains a stored balance it falls short of. */
+export function adjustmentFor(action: RecoveryAction, s: UserState): PlannedTransaction | null {
+  const stored = storedBalance(s);
+  if (action !== 'recover' || stored <= s.logSum) return null;
+  const points = stored - s.logSum;
+  return {
+    type: 'adjustment',
+    points,
+    description: `Recovery: the stored balance was ${fmt(stored)} points but the log explained ${fmt(s.logSum)}; +${fmt(points)} records the missing transactions so the log explains the balance`,
+  };
+}
+
+function decisionOf(action: RecoveryAction, s: UserState, target: number): RecoveryDecision {
+  const stored = storedBalance(s);
+  if (action === 'sync' && s.logSum < 0) return 'blocked_negative';
+  if (!s.hasRow) return 'rebuild_row';
+  if (action === 'recover' && stored > s.logSum) return 'adjust_log_up';
+  if (target > stored) return 'raise_to_log';
+  if (target < stored) return 'lower_to_log';
+  return 'copies_only';
+}
+
+function reasonOf(decision: RecoveryDecision, s: UserState, target: number, changed: string[]): string {
+  const stored = storedBalance(s);
+  const log = s.logSum;
+  switch (decision) {
+    case 'blocked_negative':
+      return `The log sums to ${fmt(log)}, below zero, and no balance may be negative: sync leaves this user unchanged. Recover adds an adjustment instead.`;
+    case 'rebuild_row':
+      return target > log
+        ? `No user_points row. The legacy copy shows ${fmt(stored)}, ${fmt(target - log)} more than the log explains (${fmt(log)}): the row is rebuilt and an adjustment keeps those points.`
+        : `No user_points row: rebuilt from the log (${fmt(s.logCount)} transactions, balance ${fmt(log)}).`;
+    case 'adjust_log_up':
+      return `The stored balance ${fmt(stored)} is ${fmt(stored - log)} more than the log explains (${fmt(log)}): an adjustment records the missing points; no points are taken away.`;
+    case 'raise_to_log':
+      return `The stored balance ${fmt(stored)} is lower than the log (${fmt(log)}): the log wins and the balance goes up by ${fmt(log - stored)}.`;
+    case 'lower_to_log':
+      return `The stored balance ${fmt(stored)} is higher than the log (${fmt(log)}): sync sets it to the log, ${fmt(stored - log)} points lower. Recover would keep them with an adjustment.`;
+    case 'copies_only':
+      return `The balance agrees with the log; ${changed.join(', ')} ${changed.length === 1 ? 'is' : 'are'} rebuilt from it.`;
+  }
+}
+
+/**
+ * What sync or recover does for one unclean user: each column's value after, taken from the
+ * log (plus recover's adjustment), and the reason in words. Pure, so the plan a person reads
+ * and the apply that follows it decide the same way.
+ */
+export function decide(action: RecoveryAction, s: UserState): UserRecoveryPlan {
+  const adjustment = adjustmentFor(action, s);
+  const extra = adjustment?.points ?? 0;
+  const target = s.logSum + extra;
+  const decision = decisionOf(action, s, target);
+  if (decision === 'blocked_negative') {
+    return {
+      userId: s.userId,
+      decision,
+      reason: reasonOf(decision, s, target, []),
+      createsRow: false,
+      changes: [],
+      transactions: [],
+    };
+  }
+  const after: Array<[ColumnChange['column'], ColumnChange['before'], ColumnChange['after']]> = [
+    ['user_points.points', s.points, target],
+    ['user_points.total_earned', s.totalEarned, s.logEarned + extra],
+    ['user_points.total_redeemed', s.totalRedeemed, s.logRedeemed],
+    ['user_points.last_earned_at', s.lastEarnedAt, extra > 0 ? AT_APPLY : s.logLastEarnedAt],
+    ['users.rewards', s.rewards, target],
+  ];
+  const changes = after
+    .filter(([column, before, value]) => (!s.hasRow && column !== 'users.rewards') || before !== value)
+    .map(([column, before, value]) => ({ column, before, after: value }));
+  return {
+    userId: s.userId,
+    decision,
+    reason: reasonOf(
+      decision,
+      s,
+      target,
+      changes.map((c) => c.column),
+    ),
+    createsRow: !s.hasRow,
+    changes,
+    transactions: adjustment ? [adjustment] : [],
+  };
+}
