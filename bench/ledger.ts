@@ -13,16 +13,19 @@ import { benchDatabase, peakRss, percentile, row, type BenchDb, type BenchRow } 
 const run = promisify(execFile);
 const PGBENCH = process.env.PGBENCH ?? '/usr/lib/postgresql/15/bin/pgbench';
 
-/** The statements one earn sends when the user has points already (no key, no order). */
+/** The statements one earn sends when the user has points already (no key, no order), hash chain included. */
 const EARN_SQL = `\\set uid random(1, :users)
 BEGIN;
 SELECT * FROM user_points WHERE user_id = :uid FOR UPDATE;
-INSERT INTO points_transactions (user_id, type, points, description) VALUES (:uid, 'earned', 10, 'bench') RETURNING *;
+WITH v AS MATERIALIZED (SELECT nextval('points_transactions_id_seq')::int AS id, :uid::int AS user_id, 'earned'::text AS type, 10 AS points, 'bench'::text AS description, NULL::int AS order_id, NULL::numeric(12, 2) AS order_amount, NULL::int AS reverses_id, NULL::text AS idempotency_key, current_user::text AS created_by, now() AS created_at, coalesce((SELECT p.row_hash FROM points_transactions p WHERE p.user_id = :uid ORDER BY p.id DESC LIMIT 1), '\\x'::bytea) AS prev_hash) INSERT INTO points_transactions (id, user_id, type, points, description, order_id, order_amount, reverses_id, idempotency_key, created_by, created_at, prev_hash, row_hash) SELECT v.*, sha256(v.prev_hash || convert_to(pointkeeper_tx_content(v.id, v.user_id, v.type, v.points, v.description, v.order_id, v.order_amount, v.reverses_id, v.idempotency_key, v.created_by, v.created_at), 'UTF8')) FROM v RETURNING *;
 WITH up AS (UPDATE user_points SET points = points + 10, total_earned = total_earned + 10, last_earned_at = now(), updated_at = now() WHERE user_id = :uid RETURNING user_id) UPDATE users SET rewards = rewards + 10, updated_at = now() WHERE id = (SELECT user_id FROM up);
 INSERT INTO operations_log (action, input, outcome, result) VALUES ('points.earn', '{}', 'ok', '{}');
 COMMIT;
 `;
-const REDEEM_SQL = EARN_SQL.replace("'earned', 10", "'redeemed', -1")
+const REDEEM_SQL = EARN_SQL.replace(
+  "'earned'::text AS type, 10 AS points",
+  "'redeemed'::text AS type, -1 AS points",
+)
   .replace(
     'points = points + 10, total_earned = total_earned + 10, last_earned_at = now()',
     'points = points - 1, total_redeemed = total_redeemed + 1',

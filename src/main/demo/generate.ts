@@ -3,6 +3,7 @@ import type { DemoResult, ParsedInput } from '../../shared/contract';
 import { DISCREPANCY_SEEDS } from '../../shared/contract/demo';
 import type { Progress } from '../api/types';
 import { AppError } from '../errors';
+import { insertSealed } from '../ledger/chain';
 import { FIRST_NAMES, LAST_NAMES, REWARDS } from './names';
 
 const CHUNK_USERS = 50_000;
@@ -34,7 +35,7 @@ async function insertUsers(trx: Knex.Transaction, c: ChunkPlan): Promise<void> {
     [FIRST_NAMES, FIRST_NAMES.length, LAST_NAMES, LAST_NAMES.length, c.firstId, c.firstId + c.count - 1],
   );
   await trx.raw(
-    `INSERT INTO points_transactions (user_id, type, points, description, created_at)
+    `INSERT INTO demo_tx (user_id, type, points, description, created_at)
      SELECT id, 'signup', ?, 'Welcome bonus', created_at FROM users WHERE id BETWEEN ? AND ?`,
     [SIGNUP_POINTS, c.firstId, c.firstId + c.count - 1],
   );
@@ -54,7 +55,7 @@ async function insertCredits(trx: Knex.Transaction, c: ChunkPlan): Promise<void>
        SELECT user_id, round((pts / 2.0 + random() * 5)::numeric, 2), at FROM picks WHERE r < 0.7
        RETURNING id, user_id, amount, created_at
      )
-     INSERT INTO points_transactions (user_id, order_id, type, points, description, order_amount, created_at)
+     INSERT INTO demo_tx (user_id, order_id, type, points, description, order_amount, created_at)
      SELECT user_id, id, 'earned', greatest(1, least(10000, floor(amount * 2)::int)), 'Order #' || id || ' completed', amount, created_at FROM o
      UNION ALL
      SELECT user_id, NULL, 'bonus', pts, 'Promotional bonus', NULL, at FROM picks WHERE r >= 0.7`,
@@ -66,12 +67,12 @@ async function insertCredits(trx: Knex.Transaction, c: ChunkPlan): Promise<void>
  * Redemptions in the last 30 days, each the exact cost of a catalogue reward, and never more
  * than 70 % of what the user earned, so every running balance stays above zero.
  */
-async function insertDebits(trx: Knex.Transaction, c: ChunkPlan, rewardIds: number[]): Promise<void> {
-  if (c.debitsPerUser <= 0) return;
+async function insertDebits(trx: Knex.Transaction, c: ChunkPlan, rewardIds: number[]): Promise<boolean> {
+  if (c.debitsPerUser <= 0) return false;
   await trx.raw(
     `CREATE TEMP TABLE demo_debits ON COMMIT DROP AS
      WITH credit AS (
-       SELECT user_id, sum(points) AS earned FROM points_transactions WHERE user_id BETWEEN ? AND ? GROUP BY user_id
+       SELECT user_id, sum(points) AS earned FROM demo_tx GROUP BY user_id
      ), cand AS (
        SELECT c.user_id, c.earned, g, (?::int[])[1 + floor(random() * ?)::int] AS reward_id,
               now() - random() * interval '30 days' AS at
@@ -83,12 +84,22 @@ async function insertDebits(trx: Knex.Transaction, c: ChunkPlan, rewardIds: numb
      )
      SELECT nextval('points_transactions_id_seq')::int AS tx_id, user_id, reward_id, cost, validity_days, name, at
      FROM priced WHERE spent <= earned * 0.7`,
-    [c.firstId, c.firstId + c.count - 1, rewardIds, rewardIds.length, c.debitsPerUser],
+    [rewardIds, rewardIds.length, c.debitsPerUser],
   );
   await trx.raw(
-    `INSERT INTO points_transactions (id, user_id, type, points, description, created_at)
+    `INSERT INTO demo_tx (id, user_id, type, points, description, created_at)
      SELECT tx_id, user_id, 'redeemed', -cost, 'Redeemed: ' || name, at FROM demo_debits`,
   );
+  return true;
+}
+
+/**
+ * The chunk's rows enter the log in one pass with their hash chain; redemptions follow, since
+ * they reference their transactions.
+ */
+async function sealAndRedeem(trx: Knex.Transaction, debits: boolean): Promise<void> {
+  await insertSealed(trx, 'demo_tx');
+  if (!debits) return;
   await trx.raw(
     `INSERT INTO user_points_redemptions (user_id, points_reward_id, transaction_id, points_spent, is_used, used_at, expires_at, created_at)
      SELECT user_id, reward_id, tx_id, cost, u, CASE WHEN u THEN at + interval '1 hour' END, at + validity_days * interval '1 day', at
@@ -167,9 +178,12 @@ export async function generateDemo(
       debitsPerUser: Math.ceil(perUser * DEBIT_SHARE),
     };
     await db.transaction(async (trx) => {
+      // The chunk's log rows are staged first so their hash chain is computed in one pass.
+      await trx.raw('CREATE TEMP TABLE demo_tx (LIKE points_transactions INCLUDING DEFAULTS) ON COMMIT DROP');
       await insertUsers(trx, plan);
       await insertCredits(trx, plan);
-      await insertDebits(trx, plan, rewardIds);
+      const debits = await insertDebits(trx, plan, rewardIds);
+      await sealAndRedeem(trx, debits);
       await deriveCopies(trx, plan);
     });
     progress({ done: i * CHUNK_USERS + count, total: input.users, message: 'users' });
