@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { logTotalsQuery } from '../logTotals';
 
 /**
  * Takes the ledger lock of each user in the same order every writer does — the user_points row
@@ -17,21 +18,18 @@ export async function lockUsers(trx: Knex.Transaction, ids: number[]): Promise<v
  * copies inside the database, so nothing is rounded on the way (timestamps keep microseconds).
  */
 export async function rebuildCopies(trx: Knex.Transaction, ids: number[]): Promise<void> {
+  const totals = logTotalsQuery(trx).whereRaw('user_id = ANY(?::int[])', [ids]).toSQL();
   await trx.raw(
-    `WITH t AS (
-       SELECT user_id, sum(points) AS s, coalesce(sum(points) FILTER (WHERE points > 0), 0) AS e,
-              coalesce(-sum(points) FILTER (WHERE points < 0), 0) AS r,
-              max(created_at) FILTER (WHERE points > 0) AS le
-       FROM points_transactions WHERE user_id = ANY(?::int[]) GROUP BY user_id
+    `WITH t AS (${totals.sql}
      ), up AS (
        INSERT INTO user_points AS p (user_id, points, total_earned, total_redeemed, last_earned_at, updated_at)
-       SELECT id, coalesce(t.s, 0), coalesce(t.e, 0), coalesce(t.r, 0), t.le, now()
+       SELECT id, coalesce(t.balance, 0), coalesce(t.credits, 0), coalesce(t.debits, 0), t.last_earned_at, now()
        FROM unnest(?::int[]) AS id LEFT JOIN t ON t.user_id = id
        ON CONFLICT (user_id) DO UPDATE SET points = excluded.points, total_earned = excluded.total_earned,
          total_redeemed = excluded.total_redeemed, last_earned_at = excluded.last_earned_at, updated_at = now()
        RETURNING p.user_id, p.points
      )
      UPDATE users SET rewards = up.points, updated_at = now() FROM up WHERE users.id = up.user_id`,
-    [ids, ids],
+    [...totals.bindings, ids],
   );
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { logTotalsQuery } from '../logTotals';
 
 /**
  * What recovery knows about one user: the stored copies and the log's aggregates. Sums are
@@ -45,20 +46,6 @@ export interface ChunkQuery {
 const utc = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
- * The log's per-user totals, by the same rules as the ledger's writes: a balance is SUM(points),
- * total_earned the sum of positive rows, total_redeemed minus the sum of negative rows, and
- * last_earned_at the time of the newest positive row.
- */
-const LOG_TOTALS = `
-  SELECT user_id, count(*)::int AS n, sum(points)::bigint AS s,
-         coalesce(sum(points) FILTER (WHERE points > 0), 0)::bigint AS e,
-         coalesce(-sum(points) FILTER (WHERE points < 0), 0)::bigint AS r,
-         max(created_at) FILTER (WHERE points > 0) AS le, max(id) AS mx
-  FROM points_transactions
-  WHERE user_id > ? AND user_id <= (SELECT max(id) FROM u) AND user_id IN (SELECT id FROM u)
-  GROUP BY user_id`;
-
-/**
  * Clean means every copy agrees with the log: the row holds the log's sums, the legacy copy
  * holds the balance, nothing is negative. A user with no row, no transactions and no legacy
  * points is clean too: the row is created on their first write.
@@ -73,18 +60,18 @@ const CHUNK_SQL = `
     SELECT id, rewards FROM users
     WHERE id > ? AND (?::int[] IS NULL OR id = ANY(?::int[]))
     ORDER BY id LIMIT ?
-  ), t AS (${LOG_TOTALS}
+  ), t AS (%LOG_TOTALS%
   ), s AS (
     SELECT u.id, u.rewards, up.user_id IS NOT NULL AS has_row, up.points, up.total_earned,
-           up.total_redeemed, up.last_earned_at, coalesce(t.n, 0) AS n, coalesce(t.s, 0) AS s,
-           coalesce(t.e, 0) AS e, coalesce(t.r, 0) AS r, t.le, t.mx
+           up.total_redeemed, up.last_earned_at, coalesce(t.tx_count, 0) AS n, coalesce(t.balance, 0) AS s,
+           coalesce(t.credits, 0) AS e, coalesce(t.debits, 0) AS r, t.last_earned_at AS le, t.last_at AS la
     FROM u LEFT JOIN user_points up ON up.user_id = u.id LEFT JOIN t ON t.user_id = u.id
   ), c AS (
     SELECT s.*, NOT (${CLEAN}) AS unclean FROM s
   )
   SELECT (SELECT max(id) FROM u) AS last_id, (SELECT count(*) FROM u)::int AS seen, count(*)::int AS in_scope,
     encode(sha256(convert_to(coalesce(string_agg(json_build_array(id, rewards, has_row, points,
-      total_earned, total_redeemed, ${utc('last_earned_at')}, n, s, e, r, ${utc('le')}, mx)::text, ';'
+      total_earned, total_redeemed, ${utc('last_earned_at')}, n, s, e, r, ${utc('le')}, ${utc('la')})::text, ';'
       ORDER BY id), ''), 'UTF8')), 'hex') AS fingerprint,
     coalesce(json_agg(json_build_object('userId', id, 'rewards', rewards, 'hasRow', has_row,
       'points', points, 'totalEarned', total_earned, 'totalRedeemed', total_redeemed,
@@ -94,8 +81,20 @@ const CHUNK_SQL = `
 
 /** One chunk of users after `afterId`, in id order: their fingerprint and the unclean ones. */
 export async function readChunk(db: Knex, q: ChunkQuery): Promise<ChunkState> {
-  const ids = q.ids === null ? null : q.ids;
-  const result = await db.raw(CHUNK_SQL, [q.afterId, ids, ids, q.size, q.afterId, q.onlyUnclean]);
+  // The log's side comes from logTotals, the one aggregate the audit and the scan use too.
+  const totals = logTotalsQuery(db)
+    .where('user_id', '>', q.afterId)
+    .whereRaw('user_id <= (SELECT max(id) FROM u)')
+    .whereRaw('user_id IN (SELECT id FROM u)')
+    .toSQL();
+  const result = await db.raw(CHUNK_SQL.replace('%LOG_TOTALS%', totals.sql), [
+    q.afterId,
+    q.ids,
+    q.ids,
+    q.size,
+    ...totals.bindings,
+    q.onlyUnclean,
+  ]);
   const row = result.rows[0] as {
     last_id: number | null;
     seen: number;
