@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { CallDef } from './contract/define';
+import { backupCalls } from './contract/backup';
 import { demoCalls } from './contract/demo';
 import { operationsCalls } from './contract/operations';
 import { pointsCalls } from './contract/points';
@@ -21,6 +22,7 @@ export const contract = {
   ...operationsCalls,
   ...verifyCalls,
   ...recoveryCalls,
+  ...backupCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -47,4 +49,5 @@ export type * from './contract/points';
 export type * from './contract/operations';
 export type * from './contract/verify';
 export type * from './contract/recovery';
+export type * from './contract/backup';
 export type { Page } from './contract/common';

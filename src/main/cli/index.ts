@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { backupCommand } from './commands/backup';
 import { dbCommand } from './commands/db';
 import { demoCommand } from './commands/demo';
 import { loadCommand } from './commands/load';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   demoCommand(program);
   loadCommand(program);
   verifyCommand(program);
+  backupCommand(program);
   dbCommand(program);
   return program;
 }

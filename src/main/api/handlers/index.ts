@@ -1,4 +1,5 @@
 import type { Handlers } from '../types';
+import { backupHandlers } from './backup';
 import { demoHandlers } from './demo';
 import { operationsHandlers } from './operations';
 import { pointsHandlers, redemptionsHandlers, rewardsHandlers } from './points';
@@ -18,4 +19,5 @@ export const handlers: Handlers = {
   ...operationsHandlers,
   ...verifyHandlers,
   ...recoveryHandlers,
+  ...backupHandlers,
 };

@@ -1,0 +1,22 @@
+import { exportBackup } from '../../ledger/backup/export';
+import { inspectBackup } from '../../ledger/backup/inspect';
+import { cancelJob, jobProgress, runJob } from '../jobs';
+import type { CallContext, DomainHandlers } from '../types';
+
+/** Who and where a backup comes from, as its header records it. */
+const sourceOf = ({ session }: CallContext) => ({
+  createdBy: session.whoami.login,
+  server: session.whoami.server,
+  database: session.whoami.database,
+  serverVersion: session.whoami.serverVersion,
+});
+
+export const backupHandlers: DomainHandlers<'backup'> = {
+  'backup.export': (ctx, input) =>
+    runJob(input.jobId, ctx, (job) =>
+      exportBackup(ctx.db, input, sourceOf(ctx), { signal: job.signal, onProgress: job.report }),
+    ),
+  'backup.inspect': (ctx, input) => inspectBackup(input.path, ctx.signal),
+  'backup.progress': (_ctx, input) => Promise.resolve({ job: jobProgress(input.jobId) }),
+  'backup.cancel': (_ctx, input) => Promise.resolve({ cancelled: cancelJob(input.jobId) }),
+};

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { constants, createGzip } from 'node:zlib';
+import { AppError } from '../../errors';
+
+export const isCompressedPath = (path: string) => path.endsWith('.gz');
+
+function writeError(path: string, error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const name = (error as Error).name;
+  if (name === 'AbortError' || code === 'ABORT_ERR')
+    return new AppError('CANCELLED', `Writing ${path} was cancelled; no file was left behind.`);
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new AppError(
+      'INTERNAL',
+      `The disk is full while writing ${path}; no backup was written. Free some space or choose another disk.`,
+    );
+  if (code === 'ENOENT') return new AppError('VALIDATION', `The folder ${dirname(path)} does not exist.`);
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new AppError('FORBIDDEN', `${path} cannot be written: permission denied or read-only.`);
+  if (code === 'EISDIR') return new AppError('VALIDATION', `${path} is a folder; name a file.`);
+  return new AppError('INTERNAL', `${path} could not be written: ${(error as Error).message}`);
+}
+
+/** Devices (/dev/stdout, /dev/full) cannot be renamed into: those are written directly. */
+async function isDevice(path: string): Promise<boolean> {
+  const s = await stat(path).catch(() => null);
+  return s !== null && (s.isCharacterDevice() || s.isFIFO());
+}
+
+/**
+ * Writes `chunks` to `path` so that the file appears complete or not at all: into a temporary
+ * file beside it, renamed over `path` only once everything is flushed. A cancel, a full disk or
+ * any other failure removes the temporary file. `.gz` paths are gzip-compressed on the way.
+ */
+export async function writeAtomically(
+  path: string,
+  chunks: AsyncIterable<string | Buffer>,
+  signal: AbortSignal,
+): Promise<{ bytes: number }> {
+  const direct = await isDevice(path);
+  const target = direct
+    ? path
+    : join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+  // Fastest gzip level: backups of JSON still shrink several times, and export speed matters more.
+  const gzip = isCompressedPath(path) ? createGzip({ level: constants.Z_BEST_SPEED }) : null;
+  try {
+    const sink = createWriteStream(target, { flags: direct ? 'w' : 'wx' });
+    const source = Readable.from(chunks);
+    if (gzip) await pipeline(source, gzip, sink, { signal });
+    else await pipeline(source, sink, { signal });
+    if (direct) return { bytes: 0 };
+    await rename(target, path);
+    return { bytes: (await stat(path)).size };
+  } catch (error) {
+    if (!direct) await rm(target, { force: true });
+    throw writeError(
+      path,
+      signal.aborted ? Object.assign(new Error('aborted'), { name: 'AbortError' }) : error,
+    );
+  }
+}

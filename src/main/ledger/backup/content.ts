@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import {
+  BACKUP_TABLES,
+  type BackupHeader,
+  type BackupScope,
+  type BackupTable,
+  type TableCounts,
+} from '../../../shared/contract/backup';
+import { AppError } from '../../errors';
+import { FORMAT, FORMAT_VERSION, SCHEMA_VERSION, zeroCounts } from './format';
+
+/** Rows per round trip: big enough to keep the server busy, small enough to keep memory flat. */
+const PAGE_ROWS = 5000;
+
+export interface RowsProgress {
+  rows: number;
+  totalRows: number;
+}
+
+/** Which rows of each table belong to a scope, as a WHERE clause on alias `t` and its bindings. */
+function scopeFilter(table: BackupTable, scope: BackupScope): [string, unknown[]] {
+  const ids = scope === 'full' ? null : scope.userIds;
+  const mine = ids ? ' AND t.user_id = ANY(?)' : '';
+  const b = ids ? [ids] : [];
+  switch (table) {
+    case 'users':
+      return ids ? ['t.id = ANY(?)', b] : ['true', []];
+    case 'orders':
+      // Only the orders the points rows point at: the shop's other orders are not points data.
+      return [
+        `(t.id IN (SELECT order_id FROM points_transactions WHERE order_id IS NOT NULL${mine.replace('t.', '')})
+          OR t.id IN (SELECT order_id FROM user_points_redemptions WHERE order_id IS NOT NULL${mine.replace('t.', '')}))`,
+        [...b, ...b],
+      ];
+    case 'points_rewards':
+      return ids
+        ? ['t.id IN (SELECT points_reward_id FROM user_points_redemptions WHERE user_id = ANY(?))', b]
+        : ['true', []];
+    default:
+      return ids ? ['t.user_id = ANY(?)', b] : ['true', []];
+  }
+}
+
+/** The live column list of each table, so columns added by later migrations travel too. */
+export async function tableColumns(db: Knex): Promise<Record<BackupTable, string[]>> {
+  const rows = (await db.raw(
+    `SELECT table_name, array_agg(column_name::text ORDER BY ordinal_position) AS columns
+     FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ANY(?)
+     GROUP BY table_name`,
+    [[...BACKUP_TABLES]],
+  )) as { rows: Array<{ table_name: BackupTable; columns: string[] }> };
+  return Object.fromEntries(rows.rows.map((r) => [r.table_name, r.columns])) as Record<BackupTable, string[]>;
+}
+
+export async function countInScope(trx: Knex, scope: BackupScope): Promise<TableCounts> {
+  const counts = zeroCounts();
+  for (const table of BACKUP_TABLES) {
+    const [where, bindings] = scopeFilter(table, scope);
+    const r = (await trx.raw(`SELECT count(*)::int AS n FROM ?? t WHERE ${where}`, [table, ...bindings])) as {
+      rows: Array<{ n: number }>;
+    };
+    counts[table] = r.rows[0]!.n;
+  }
+  return counts;
+}
+
+export async function checkUsersExist(trx: Knex, scope: BackupScope): Promise<void> {
+  if (scope === 'full') return;
+  const found = new Set((await trx('users').whereIn('id', scope.userIds).pluck('id')) as number[]);
+  const missing = scope.userIds.filter((id) => !found.has(id));
+  if (missing.length)
+    throw new AppError('NOT_FOUND', `User ${missing.slice(0, 5).join(', ')} was not found.`);
+}
+
+export interface ContentSource {
+  createdBy: string;
+  server: string;
+  database: string;
+  serverVersion: string;
+}
+
+/**
+ * The file's lines, produced from `trx` (which must see one consistent snapshot, in UTC): the
+ * server renders each row as JSON (row_to_json keeps microseconds and exact numerics that a
+ * round trip through JavaScript dates would lose) and hands them over a page at a time.
+ */
+export async function* backupContent(
+  trx: Knex,
+  scope: BackupScope,
+  source: ContentSource,
+  onPage: (p: { table: BackupTable; rows: number }) => void,
+  signal: AbortSignal,
+  /** Filled in when the last line has been produced. */
+  out: { counts: TableCounts; sha256: string },
+): AsyncGenerator<string> {
+  const hash = createHash('sha256');
+  const columns = await tableColumns(trx);
+  const header: BackupHeader = {
+    format: FORMAT,
+    version: FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    createdBy: source.createdBy,
+    source: { server: source.server, database: source.database, serverVersion: source.serverVersion },
+    scope: scope === 'full' ? 'full' : { userIds: [...new Set(scope.userIds)].sort((a, b) => a - b) },
+    schemaVersion: SCHEMA_VERSION,
+    tables: BACKUP_TABLES.map((name) => ({ name, columns: columns[name] ?? [] })),
+  };
+  const emit = (text: string) => {
+    hash.update(text);
+    return text;
+  };
+  yield emit(`${JSON.stringify(header)}\n`);
+  const counts = zeroCounts();
+  for (const table of BACKUP_TABLES) {
+    yield emit(`${JSON.stringify({ section: table })}\n`);
+    const [where, bindings] = scopeFilter(table, scope);
+    for (let after = 0; ;) {
+      if (signal.aborted)
+        throw new AppError('CANCELLED', 'The export was cancelled; no file was left behind.');
+      const page = (await trx.raw(
+        `SELECT count(*)::int AS n, max(id) AS last, string_agg(j, E'\\n' ORDER BY id) AS text
+         FROM (SELECT t.id, row_to_json(t)::text AS j FROM ?? t WHERE t.id > ? AND ${where} ORDER BY t.id LIMIT ?) s`,
+        [table, after, ...bindings, PAGE_ROWS],
+      )) as { rows: Array<{ n: number; last: number | null; text: string | null }> };
+      const { n, last, text } = page.rows[0]!;
+      if (n === 0 || last === null || text === null) break;
+      counts[table] += n;
+      after = last;
+      onPage({ table, rows: n });
+      yield emit(`${text}\n`);
+      if (n < PAGE_ROWS) break;
+    }
+  }
+  const sha256 = hash.digest('hex');
+  yield `${JSON.stringify({ trailer: { counts, sha256 } })}\n`;
+  out.counts = counts;
+  out.sha256 = sha256;
+}
+
+/** Every statement of a backup read or restore renders times in UTC and bytes as hex. */
+export async function useBackupSettings(trx: Knex): Promise<void> {
+  await trx.raw(`SET LOCAL TimeZone = 'UTC'`);
+  await trx.raw(`SET LOCAL bytea_output = 'hex'`);
+}

@@ -1,0 +1,79 @@
+import type { Knex } from 'knex';
+import { BACKUP_TABLES, type BackupScope, type ExportResult } from '../../../shared/contract/backup';
+import { isCompressedPath, writeAtomically } from './atomicFile';
+import {
+  backupContent,
+  checkUsersExist,
+  countInScope,
+  useBackupSettings,
+  type ContentSource,
+} from './content';
+import { zeroCounts } from './format';
+
+export interface WorkProgress {
+  phase: string;
+  rows: number;
+  totalRows: number | null;
+}
+
+export interface WorkOptions {
+  signal: AbortSignal;
+  onProgress: (p: WorkProgress) => void;
+}
+
+/**
+ * Writes the rows in `scope` as `trx` sees them to `path`, atomically. `trx` must already be a
+ * consistent view (a REPEATABLE READ snapshot, or a transaction holding the locks of the scope).
+ */
+export async function writeBackup(
+  trx: Knex,
+  scope: BackupScope,
+  path: string,
+  source: ContentSource,
+  options: WorkOptions,
+): Promise<ExportResult> {
+  const started = performance.now();
+  await useBackupSettings(trx);
+  await checkUsersExist(trx, scope);
+  const totals = await countInScope(trx, scope);
+  const totalRows = BACKUP_TABLES.reduce((s, t) => s + totals[t], 0);
+  let rows = 0;
+  options.onProgress({ phase: 'export', rows, totalRows });
+  const out = { counts: zeroCounts(), sha256: '' };
+  const content = backupContent(
+    trx,
+    scope,
+    source,
+    (page) => {
+      rows += page.rows;
+      options.onProgress({ phase: `export ${page.table}`, rows, totalRows });
+    },
+    options.signal,
+    out,
+  );
+  const { bytes } = await writeAtomically(path, content, options.signal);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    path,
+    bytes,
+    compressed: isCompressedPath(path),
+    counts: out.counts,
+    rows,
+    sha256: out.sha256,
+    seconds: Math.round(seconds * 100) / 100,
+    rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)),
+  };
+}
+
+/** backup.export: one READ ONLY REPEATABLE READ snapshot, so the file is one moment of the ledger. */
+export async function exportBackup(
+  knex: Knex,
+  input: { scope: BackupScope; path: string },
+  source: ContentSource,
+  options: WorkOptions,
+): Promise<ExportResult> {
+  return knex.transaction(async (trx) => {
+    await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return writeBackup(trx, input.scope, input.path, source, options);
+  });
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { MIGRATIONS } from '../../../../migrations/index';
+import { BACKUP_TABLES, type BackupHeader, type TableCounts } from '../../../shared/contract/backup';
+import { userId } from '../../../shared/contract/common';
+
+/**
+ * The backup file format (README "Backups"): newline-delimited JSON, UTF-8, optionally gzip.
+ *
+ *   line 1      header   {"format":"pointkeeper-backup","version":1,…,"tables":[{name,columns}…]}
+ *   then, for every table of the header in its order:
+ *               section  {"section":"<table>"}
+ *               rows     one JSON object per row, keys = the table's columns, ids ascending
+ *   last line   trailer  {"trailer":{"counts":{…},"sha256":"<hex>"}}
+ *
+ * sha256 is over the uncompressed bytes of every line before the trailer, newlines included.
+ */
+export const FORMAT = 'pointkeeper-backup';
+export const FORMAT_VERSION = 1;
+/** The schema this console was built with: the newest migration it knows. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)![0];
+/** No line of a backup is this long; a longer one is a damaged or hostile file, not a row. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+const tableName = z.enum(BACKUP_TABLES);
+
+export const headerSchema = z
+  .object({
+    format: z.literal(FORMAT),
+    version: z.number().int().positive(),
+    createdAt: z.iso.datetime({ offset: true }),
+    createdBy: z.string().max(200),
+    source: z.object({
+      server: z.string().max(300),
+      database: z.string().max(200),
+      serverVersion: z.string().max(100),
+    }),
+    scope: z.union([z.literal('full'), z.object({ userIds: z.array(userId).min(1).max(100_000) })]),
+    schemaVersion: z.string().regex(/^\d{8}_\d{3}_[a-z0-9_]+$/),
+    tables: z
+      .array(z.object({ name: tableName, columns: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/)).min(1) }))
+      .min(1),
+  })
+  .strict() satisfies z.ZodType<BackupHeader>;
+
+export const sectionSchema = z.object({ section: tableName }).strict();
+
+export const trailerSchema = z
+  .object({
+    trailer: z
+      .object({
+        counts: z.record(tableName, z.number().int().min(0)),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const zeroCounts = (): TableCounts =>
+  Object.fromEntries(BACKUP_TABLES.map((t) => [t, 0])) as TableCounts;
+
+/** Migration names sort by date and number, so a name greater than ours comes from a newer console. */
+export function isNewerSchema(version: string): boolean {
+  return version > SCHEMA_VERSION;
+}

@@ -1,0 +1,136 @@
+import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKUP_TABLES } from '../../src/shared/contract/backup';
+import { createTestDb, type TestDb } from '../support/db';
+
+let db: TestDb;
+let dir: string;
+
+async function tableCount(table: string, where?: (q: ReturnType<TestDb['knex']>) => void): Promise<number> {
+  const q = db.knex(table);
+  if (where) where(q);
+  const r = (await q.count({ n: '*' }).first()) as { n: number };
+  return Number(r.n);
+}
+
+beforeAll(async () => {
+  db = await createTestDb();
+  dir = await mkdtemp(join(tmpdir(), 'pk-backup-export-'));
+  const seeded = await db.call('demo.generate', { users: 200, transactions: 12_000, discrepancies: 0 });
+  if (!seeded.ok) throw new Error(seeded.error.message);
+});
+afterAll(async () => {
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('backup.export and backup.inspect', () => {
+  it('writes a full backup whose trailer, counts and checksum inspect as valid', async () => {
+    const path = join(dir, 'full.ndjson');
+    const r = await db.call('backup.export', { scope: 'full', path });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.data.counts.points_transactions).toBe(await tableCount('points_transactions'));
+    expect(r.data.counts.users).toBe(await tableCount('users'));
+    const inspected = await db.call('backup.inspect', { path });
+    if (!inspected.ok) throw new Error(inspected.error.message);
+    expect(inspected.data.checksum).toEqual({ valid: true, expected: r.data.sha256, actual: r.data.sha256 });
+    expect(inspected.data.counts).toEqual(r.data.counts);
+    expect(inspected.data.problem).toBeNull();
+    expect(inspected.data.header).toMatchObject({ format: 'pointkeeper-backup', version: 1, scope: 'full' });
+    expect(inspected.data.header.tables.map((t) => t.name)).toEqual([...BACKUP_TABLES]);
+  });
+
+  it('keeps microseconds and every column exactly as PostgreSQL stores them', async () => {
+    const path = join(dir, 'exact.ndjson');
+    const r = await db.call('backup.export', { scope: 'full', path });
+    if (!r.ok) throw new Error(r.error.message);
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    const start = lines.indexOf('{"section":"points_transactions"}');
+    const first = JSON.parse(lines[start + 1]!) as { id: number; created_at: string };
+    const stored = (await db.knex.raw(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM points_transactions WHERE id = ?`,
+      [first.id],
+    )) as { rows: Array<{ at: string }> };
+    expect(first.created_at.startsWith(stored.rows[0]!.at.replace(/0+$/, ''))).toBe(true);
+    const columns = (await db.knex('points_transactions').columnInfo()) as Record<string, unknown>;
+    expect(Object.keys(first).sort()).toEqual(Object.keys(columns).sort());
+  });
+
+  it('compresses a .ndjson.gz path and still inspects it', async () => {
+    const path = join(dir, 'full.ndjson.gz');
+    const r = await db.call('backup.export', { scope: 'full', path });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.data.compressed).toBe(true);
+    const text = gunzipSync(await readFile(path)).toString('utf8');
+    expect(text.split('\n')[0]).toContain('"format":"pointkeeper-backup"');
+    const inspected = await db.call('backup.inspect', { path });
+    expect(inspected).toMatchObject({ ok: true, data: { compressed: true, checksum: { valid: true } } });
+  });
+
+  it('backs up only the chosen users and the orders and rewards their rows use', async () => {
+    const userId = (await db.knex('points_transactions').whereNotNull('order_id').first('user_id'))
+      .user_id as number;
+    const path = join(dir, 'one.ndjson');
+    const r = await db.call('backup.export', { scope: { userIds: [userId] }, path });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.data.counts.users).toBe(1);
+    expect(r.data.counts.points_transactions).toBe(
+      await tableCount('points_transactions', (q) => q.where({ user_id: userId })),
+    );
+    expect(r.data.counts.orders).toBeGreaterThan(0);
+    const text = await readFile(path, 'utf8');
+    const rows = text.split('\n').filter((l) => l.startsWith('{"id"'));
+    for (const line of rows) {
+      const row = JSON.parse(line) as { id: number; user_id?: number };
+      if (row.user_id !== undefined) expect(row.user_id).toBe(userId);
+    }
+  });
+
+  it('refuses an unknown user and writes no file', async () => {
+    const path = join(dir, 'nobody.ndjson');
+    const r = await db.call('backup.export', { scope: { userIds: [987_654_321] }, path });
+    expect(r).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await readdir(dir)).not.toContain('nobody.ndjson');
+  });
+
+  it('reports a full disk clearly and leaves nothing behind', async () => {
+    // /dev/full answers every write with ENOSPC; a link gives it a backup's name.
+    const sub = await mkdtemp(join(dir, 'full-disk-'));
+    const path = join(sub, 'disk.ndjson');
+    await symlink('/dev/full', path);
+    const r = await db.call('backup.export', { scope: 'full', path });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/disk is full.*no backup was written/) },
+    });
+    expect(await readdir(sub)).toEqual(['disk.ndjson']);
+  });
+
+  it('leaves no file, not even a partial one, when cancelled halfway', async () => {
+    const path = join(dir, 'cancelled.ndjson');
+    const controller = new AbortController();
+    let pages = 0;
+    const r = await db.dispatch(
+      'backup.export',
+      { scope: 'full', path },
+      {
+        signal: controller.signal,
+        onProgress: () => {
+          if (++pages === 3) controller.abort();
+        },
+      },
+    );
+    expect(r).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(pages).toBeGreaterThanOrEqual(3);
+    expect((await readdir(dir)).filter((f) => f.includes('cancelled'))).toEqual([]);
+  });
+
+  it('is for admins only', async () => {
+    const operator = await db.loginAs('operator');
+    const r = await operator.call('backup.export', { scope: 'full', path: join(dir, 'op.ndjson') });
+    expect(r).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+});
