@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo';
 import { loadCommand } from './commands/load';
 import { operationsCommand } from './commands/operations';
 import { pointsCommands } from './commands/points';
+import { recoveryCommands } from './commands/recovery';
 import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
 import { verifyCommand } from './commands/verify';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   loadCommand(program);
   verifyCommand(program);
   backupCommand(program);
+  recoveryCommands(program);
   dbCommand(program);
   return program;
 }

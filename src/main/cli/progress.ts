@@ -17,6 +17,9 @@ export function progressBar(): { update(p: Progress): void; stop(): void } {
           cliProgress.Presets.shades_classic,
         );
         bar.start(p.total, 0, { message: p.message ?? '' });
+      } else if (bar.getTotal() !== p.total) {
+        // A call with phases (check, then apply) counts each phase in its own units.
+        bar.setTotal(p.total);
       }
       bar.update(p.done, { message: p.message ?? '' });
     },

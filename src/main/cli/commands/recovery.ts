@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import type { RecoveryAction, RecoveryPlan, RecoveryRun, RecoveryScope } from '../../../shared/contract';
+import { formatSignedPoints } from '../../../shared/format';
+import { printFields, printJson, printTable } from '../output';
+import { wholeNumber } from '../parse';
+import { CliExit, withCli } from '../runtime';
+
+interface RecoveryOpts {
+  user: number[];
+  all?: boolean;
+  discrepancies?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  limit: number;
+}
+
+const DESCRIPTIONS: Record<RecoveryAction, string> = {
+  sync: 'Rebuild user_points and users.rewards from the transaction log (a balance may go down to what the log says)',
+  recover:
+    'Rebuild from the log, never lowering a balance: a stored balance the log cannot explain gets an adjustment',
+};
+
+function scopeOf(o: RecoveryOpts): RecoveryScope {
+  const chosen = [o.user.length > 0, o.all === true, o.discrepancies === true].filter(Boolean).length;
+  if (chosen !== 1) {
+    throw new CliExit(2, 'error: choose the users: --user <id> (repeatable), --discrepancies, or --all');
+  }
+  if (o.all) return 'all';
+  if (o.discrepancies) return 'discrepancies';
+  return { userIds: o.user };
+}
+
+function printPlan(plan: RecoveryPlan): void {
+  const rows = plan.users.flatMap((u) => [
+    ...u.changes.map((c) => ({
+      user: u.userId,
+      decision: u.decision,
+      column: c.column,
+      before: c.before,
+      after: c.after,
+    })),
+    ...u.transactions.map((t) => ({
+      user: u.userId,
+      decision: u.decision,
+      column: 'new adjustment',
+      before: '',
+      after: formatSignedPoints(t.points),
+    })),
+    ...(u.decision === 'blocked_negative'
+      ? [{ user: u.userId, decision: u.decision, column: '(unchanged)', before: '', after: '' }]
+      : []),
+  ]);
+  printTable(rows, ['user', 'decision', 'column', 'before', 'after']);
+  if (plan.truncated) process.stdout.write(`… only the first ${plan.users.length} users are listed\n`);
+  const t = plan.totals;
+  process.stdout.write('\n');
+  printFields({
+    action: plan.action,
+    'users in scope': t.usersInScope,
+    'users changed': t.usersChanged,
+    'users blocked': t.usersBlocked,
+    'rows created': t.rowsCreated,
+    'balances raised': `${t.balancesRaised.users} users, +${t.balancesRaised.points} points`,
+    'balances lowered': `${t.balancesLowered.users} users, -${t.balancesLowered.points} points`,
+    adjustments: `${t.adjustments.count}, ${formatSignedPoints(t.adjustments.points)} points`,
+    chunks: t.chunks,
+    fingerprint: plan.fingerprint,
+  });
+}
+
+function printRun(run: RecoveryRun): void {
+  printFields({
+    run: run.runId,
+    status: run.status,
+    chunks: `${run.chunksDone}/${run.chunksTotal}`,
+    'users changed': run.usersChanged,
+    'rows created': run.rowsCreated,
+    adjustments: `${run.adjustments} (${formatSignedPoints(run.adjustmentPoints)} points)`,
+    'operations log': 'pointkeeper log --action recovery.',
+  });
+}
+
+/**
+ * Preview, then apply only with --yes: the plan printed is the plan applied (its fingerprint
+ * goes with the apply, which refuses with CONFLICT if the data moved in between).
+ */
+async function runAction(action: RecoveryAction, o: RecoveryOpts): Promise<void> {
+  const scope = scopeOf(o);
+  if (o.dryRun && o.yes) throw new CliExit(2, 'error: --dry-run and --yes contradict each other');
+  await withCli(async (cli) => {
+    const plan = await cli.call('recovery.plan', { action, scope, limit: o.limit });
+    const nothing = plan.totals.usersChanged === 0;
+    if (o.dryRun || !o.yes || nothing) {
+      if (o.json) printJson(plan);
+      else printPlan(plan);
+      if (nothing && !o.dryRun)
+        process.stderr.write('Nothing to change: every user in scope agrees with the log.\n');
+      if (o.dryRun || nothing) return;
+      throw new CliExit(
+        2,
+        `Nothing was changed: this was a preview. Run the same command with --yes to apply it, or --dry-run to only preview.`,
+      );
+    }
+    const run = await cli.call('recovery.apply', { action, scope, fingerprint: plan.fingerprint });
+    if (o.json) printJson({ plan, run });
+    else {
+      printPlan(plan);
+      process.stdout.write('\n');
+      printRun(run);
+    }
+  });
+}
+
+const collectUser = (value: string, previous: number[]) => [...previous, wholeNumber(value)];
+
+export function recoveryCommands(program: Command): void {
+  for (const action of ['sync', 'recover'] as const) {
+    program
+      .command(action)
+      .description(DESCRIPTIONS[action])
+      .option('--user <id>', 'a user to include (repeatable)', collectUser, [] as number[])
+      .option('--discrepancies', 'every user whose copies disagree with the log')
+      .option('--all', 'every user')
+      .option('--dry-run', 'only print the plan')
+      .option('--yes', 'apply the plan without asking')
+      .option('--limit <n>', 'users listed in the plan (0–10000)', wholeNumber, 500)
+      .option('--json', 'print JSON')
+      .action((o: RecoveryOpts) => runAction(action, o));
+  }
+}

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecoveryPlan, RecoveryRun } from '../src/shared/contract';
+import { createTestDb, type TestDb } from './support/db';
+import { ledgerSnapshot, uncleanUsers } from './support/ledgerCheck';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', 'bin', 'pointkeeper.mjs');
+
+let db: TestDb;
+let url: string;
+
+async function cli(args: string[], databaseUrl = url) {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const urlOf = (user: string, password: string) =>
+  `postgres://${user}:${encodeURIComponent(password)}@${db.connection.host}:${db.connection.port}/${db.connection.database}`;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  url = urlOf(db.connection.user, db.connection.password ?? '');
+  const r = await db.call('demo.generate', { users: 40, transactions: 400, discrepancies: 0 });
+  if (!r.ok) throw new Error(r.error.message);
+  await db.knex('user_points').whereIn('user_id', [3, 7]).increment('points', 100);
+  await db.knex('users').where({ id: 9 }).increment('rewards', 5);
+});
+afterAll(() => db.close());
+
+describe('pointkeeper sync / recover', () => {
+  it('without --yes prints the plan, changes nothing and exits 2 with a hint', async () => {
+    const before = await ledgerSnapshot(db.knex);
+    const r = await cli(['recover', '--user', '3', '--user', '9']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/adjust_log_up/);
+    expect(r.stdout).toMatch(/users changed\s+2/);
+    expect(r.stderr).toMatch(/--yes/);
+    expect(await ledgerSnapshot(db.knex)).toEqual(before);
+  });
+
+  it('--dry-run --json prints the plan and exits 0; bad usage exits 2', async () => {
+    const r = await cli(['sync', '--discrepancies', '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as RecoveryPlan;
+    expect(plan.users.map((u) => u.userId)).toEqual([3, 7, 9]);
+    expect(plan.totals.balancesLowered).toEqual({ users: 2, points: 200 });
+    expect((await cli(['sync'])).code).toBe(2);
+    expect((await cli(['sync', '--all', '--user', '1'])).code).toBe(2);
+    expect((await cli(['sync', '--user', 'x1'])).code).toBe(2);
+  });
+
+  it('a non-admin login is refused with exit 1; --yes as admin applies and the users are clean', async () => {
+    const auditor = await db.loginAs('auditor');
+    const password = 'auditor-pw-1';
+    await db.knex.raw(`ALTER ROLE ${auditor.login} PASSWORD '${password}'`);
+    const refused = await cli(['recover', '--discrepancies', '--yes'], urlOf(auditor.login, password));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/FORBIDDEN/);
+    expect(await uncleanUsers(db.knex)).toEqual([3, 7, 9]);
+
+    const r = await cli(['recover', '--discrepancies', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const { run: done } = JSON.parse(r.stdout) as { plan: RecoveryPlan; run: RecoveryRun };
+    expect(done).toMatchObject({ status: 'done', usersChanged: 3, adjustments: 2, adjustmentPoints: 200 });
+    expect(await uncleanUsers(db.knex)).toEqual([]);
+    const again = await cli(['sync', '--all', '--yes']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/Nothing to change/);
+  });
+});
