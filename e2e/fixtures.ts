@@ -1,6 +1,7 @@
 import { test as base, expect } from '@playwright/test';
 import { CALL_NAMES, type CallInput, type CallName, type CallOutput } from '../src/shared/contract';
 import type { Result } from '../src/shared/result';
+import type { DesktopRecord, DialogKind } from './host/scriptedDesktop';
 import { installBridge } from './bridge';
 import { startHost, type HostProcess } from './support/hostProcess';
 
@@ -10,6 +11,12 @@ export interface TestDatabase {
   rpcBase: string;
   /** Calls the same bridge the page uses: what the database says, to compare the screen with. */
   call<K extends CallName>(name: K, input: CallInput<K>): Promise<Result<CallOutput<K>>>;
+  /** The host's scripted native dialogs for this database: answer them beforehand, read what was asked. */
+  dialogs: {
+    /** Queues answers for the next dialogs of a kind: a path, or null for Cancel. */
+    answer(kind: DialogKind, ...answers: Array<string | null>): Promise<void>;
+    record(): Promise<DesktopRecord>;
+  };
 }
 
 interface TestFixtures {
@@ -29,12 +36,22 @@ async function createDatabase(host: HostProcess, seeded: boolean): Promise<TestD
   });
   if (!response.ok) throw new Error(`the host could not create a database: ${response.status}`);
   const { database, rpcBase } = (await response.json()) as { database: string; rpcBase: string };
+  const dialogsUrl = `${host.url}/__host/databases/${database}/dialogs`;
   return {
     name: database,
     rpcBase,
     async call(name, input) {
       const r = await fetch(`${host.url}${rpcBase}${name}`, { method: 'POST', body: JSON.stringify(input) });
       return (await r.json()) as never;
+    },
+    dialogs: {
+      async answer(kind, ...answers) {
+        const r = await fetch(dialogsUrl, { method: 'POST', body: JSON.stringify({ kind, answers }) });
+        if (!r.ok) throw new Error(`the host refused the dialog script: ${await r.text()}`);
+      },
+      async record() {
+        return (await (await fetch(dialogsUrl)).json()) as DesktopRecord;
+      },
     },
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -173,6 +173,33 @@ describe('IPC', () => {
       expect(r.error!.message).toMatch(/did not come from the Pointkeeper window/);
     }
     expect(await count()).toBe(before);
+  });
+});
+
+describe('native dialogs', () => {
+  it('answer dialog.saveFile with the path chosen in a dialog modal to the window', async () => {
+    fake.dialog.saveAnswers.push({ canceled: false, filePath: '/home/someone/documents/ledger.pkb' });
+    const r = await invoke('dialog.saveFile', { title: 'Save backup', defaultName: 'ledger.pkb' });
+    expect(r).toEqual({ ok: true, data: { path: '/home/someone/documents/ledger.pkb' } });
+    const asked = fake.dialog.asked.at(-1)!;
+    expect(asked.parent).toBe(windowOf());
+    expect(asked.options).toMatchObject({
+      title: 'Save backup',
+      defaultPath: '/home/someone/documents/ledger.pkb',
+    });
+    expect(await invoke('dialog.saveFile', { title: 'Save backup' })).toEqual({
+      ok: true,
+      data: { path: null },
+    });
+  });
+
+  it('show an existing file in its folder and refuse a missing one', async () => {
+    const file = join(home, 'window-state-probe.txt');
+    await writeFile(file, 'x');
+    expect(await invoke('shell.showInFolder', { path: file })).toEqual({ ok: true, data: { shown: true } });
+    expect(fake.shell.shownInFolder).toEqual([file]);
+    const gone = await invoke('shell.showInFolder', { path: join(home, 'gone.csv') });
+    expect(gone).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 });
 

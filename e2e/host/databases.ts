@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { handlers } from '../../src/main/api/handlers/index';
+import { createLocalHandlers } from '../../src/main/api/local';
 import { createDispatcher, type Dispatcher } from '../../src/main/api/registry';
 import { createKnex, type PgConnection } from '../../src/main/db/knex';
 import { migrateLatest } from '../../src/main/db/migrate';
 import { openSession, type Session } from '../../src/main/db/session';
 import { onMaintenanceDb } from './cluster';
+import { ScriptedDesktop } from './scriptedDesktop';
 
 export interface SeedOptions {
   users: number;
@@ -14,6 +16,7 @@ export interface SeedOptions {
 interface Open {
   session: Session;
   dispatch: Dispatcher;
+  desktop: ScriptedDesktop;
 }
 
 /** Database names are ours alone: a random run id keeps parallel hosts on one server apart. */
@@ -60,12 +63,19 @@ export class Databases {
     const template = seeded ? this.templates.seeded : this.templates.empty;
     await onMaintenanceDb(this.admin, `CREATE DATABASE ${name} TEMPLATE ${template}`);
     const session = await openSession({ kind: 'server', connection: { ...this.admin, database: name } });
-    this.open.set(name, { session, dispatch: createDispatcher(handlers, () => session) });
+    const desktop = new ScriptedDesktop();
+    const local = createLocalHandlers({ desktop });
+    this.open.set(name, { session, desktop, dispatch: createDispatcher(handlers, () => session, local) });
     return name;
   }
 
   dispatcher(name: string): Dispatcher | null {
     return this.open.get(name)?.dispatch ?? null;
+  }
+
+  /** The scripted dialogs of a test's database. */
+  desktop(name: string): ScriptedDesktop | null {
+    return this.open.get(name)?.desktop ?? null;
   }
 
   async drop(name: string): Promise<boolean> {

@@ -72,6 +72,24 @@ async function control(dbs: Databases, req: IncomingMessage, res: ServerResponse
   sendJson(res, 405, {});
 }
 
+/** Test control of the scripted dialogs: `POST {kind, answers}` queues answers, `GET` reads the record. */
+async function dialogs(dbs: Databases, name: string, req: IncomingMessage, res: ServerResponse) {
+  const desktop = dbs.desktop(name);
+  if (!desktop) return sendJson(res, 404, { error: `no database ${name} on this host` });
+  if (req.method === 'GET') return sendJson(res, 200, desktop.record);
+  if (req.method !== 'POST') return sendJson(res, 405, {});
+  const body = (await readJson(req)) as { kind?: unknown; answers?: unknown };
+  const answers = Array.isArray(body.answers) ? body.answers : [];
+  if (
+    (body.kind !== 'saveFile' && body.kind !== 'openFile') ||
+    !answers.every((a) => a === null || typeof a === 'string')
+  ) {
+    return sendJson(res, 400, { error: 'expected {kind: "saveFile"|"openFile", answers: (string|null)[]}' });
+  }
+  desktop.script(body.kind, answers as Array<string | null>);
+  sendJson(res, 200, {});
+}
+
 /** The same installer the Playwright fixture uses, as a same-origin script (the CSP allows 'self'). */
 const bridgeScript = () =>
   `(${installBridge.toString()})(${JSON.stringify({ rpcBase: '/rpc/', callNames: CALL_NAMES })});`;
@@ -90,6 +108,8 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse) {
     const rpcMatch = /^(?:\/db\/([a-z0-9_]+))?\/rpc\/([A-Za-z0-9_.]+)$/.exec(path);
     if (rpcMatch) return rpc(ctx.dbs, rpcMatch[1] ?? ctx.defaultDatabase, rpcMatch[2]!, req, res);
   }
+  const dialogsMatch = /^\/__host\/databases\/([a-z0-9_]+)\/dialogs$/.exec(path);
+  if (dialogsMatch) return dialogs(ctx.dbs, dialogsMatch[1]!, req, res);
   const controlMatch = /^\/__host\/databases(?:\/([a-z0-9_]+))?$/.exec(path);
   if (controlMatch) return control(ctx.dbs, req, res, controlMatch[1]);
   if (req.method !== 'GET') return res.writeHead(405).end();

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CallDef } from './contract/define';
 import { backupCalls } from './contract/backup';
 import { demoCalls } from './contract/demo';
+import { desktopCalls } from './contract/desktop';
 import { operationsCalls } from './contract/operations';
 import { pointsCalls } from './contract/points';
 import { recoveryCalls } from './contract/recovery';
@@ -23,6 +24,7 @@ export const contract = {
   ...verifyCalls,
   ...recoveryCalls,
   ...backupCalls,
+  ...desktopCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -50,4 +52,5 @@ export type * from './contract/operations';
 export type * from './contract/verify';
 export type * from './contract/recovery';
 export type * from './contract/backup';
+export type * from './contract/desktop';
 export type { Page } from './contract/common';

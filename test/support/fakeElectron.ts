@@ -86,6 +86,24 @@ class FakeIpcMain {
   }
 }
 
+class FakeDialog {
+  /** The next answers, as Electron's dialogs resolve them. */
+  readonly saveAnswers: Array<{ canceled: boolean; filePath?: string }> = [];
+  readonly asked: Array<{ parent: unknown; options: Record<string, unknown> }> = [];
+  async showSaveDialog(parent: unknown, options?: Record<string, unknown>) {
+    this.asked.push(
+      options ? { parent, options } : { parent: null, options: parent as Record<string, unknown> },
+    );
+    return this.saveAnswers.shift() ?? { canceled: true };
+  }
+  async showOpenDialog(parent: unknown, options?: Record<string, unknown>) {
+    this.asked.push(
+      options ? { parent, options } : { parent: null, options: parent as Record<string, unknown> },
+    );
+    return { canceled: true, filePaths: [] };
+  }
+}
+
 class FakeApp extends EventEmitter {
   singleInstance = true;
   quitCalls = 0;
@@ -103,6 +121,9 @@ class FakeApp extends EventEmitter {
   }
   setPath(name: string, value: string) {
     this.paths.set(name, value);
+  }
+  getPath(name: string) {
+    return this.paths.get(name) ?? `/home/someone/${name}`;
   }
 }
 
@@ -148,7 +169,13 @@ export const fake = {
     },
   },
   screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
-  shell: { opened: [] as string[], openExternal: async (url: string) => void fake.shell.opened.push(url) },
+  dialog: new FakeDialog(),
+  shell: {
+    opened: [] as string[],
+    shownInFolder: [] as string[],
+    openExternal: async (url: string) => void fake.shell.opened.push(url),
+    showItemInFolder: (path: string) => void fake.shell.shownInFolder.push(path),
+  },
   contextBridge: {
     exposeInMainWorld(key: string, api: unknown) {
       if (exposed.has(key)) throw new Error(`${key} is already exposed`);
@@ -174,6 +201,7 @@ export const electronModule = {
   Menu: fake.Menu,
   screen: fake.screen,
   shell: fake.shell,
+  dialog: fake.dialog,
   contextBridge: fake.contextBridge,
   ipcRenderer: fake.ipcRenderer,
 };

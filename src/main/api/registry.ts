@@ -4,7 +4,16 @@ import { fail, ok, type ErrorData, type Result } from '../../shared/result';
 import { roleAllows } from '../../shared/roles';
 import type { Session } from '../db/session';
 import { toErrorData, zodToError } from './errors';
-import type { CallContext, Handler, Handlers, Progress } from './types';
+import { headlessLocalHandlers } from './local';
+import type {
+  CallContext,
+  Handler,
+  Handlers,
+  LocalCallName,
+  LocalHandler,
+  LocalHandlers,
+  Progress,
+} from './types';
 
 export interface DispatchOptions {
   signal?: AbortSignal;
@@ -43,7 +52,11 @@ function pathOfNul(value: unknown, path = ''): string | null {
  * The one door to the ledger: every transport (IPC, CLI, e2e bridge) calls through here, so
  * validation, the role check, error mapping and the operations log happen the same way for all.
  */
-export function createDispatcher(handlers: Handlers, getSession: () => Session | null): Dispatcher {
+export function createDispatcher(
+  handlers: Handlers,
+  getSession: () => Session | null,
+  local: LocalHandlers = headlessLocalHandlers(),
+): Dispatcher {
   return async (name, raw, options = {}) => {
     if (!isCallName(name)) return fail('VALIDATION', `Unknown call "${name}".`);
     const def = contract[name];
@@ -53,6 +66,16 @@ export function createDispatcher(handlers: Handlers, getSession: () => Session |
     if (!parsed.success) {
       const error = zodToError(parsed.error);
       return { ok: false, error };
+    }
+    const signal = options.signal ?? new AbortController().signal;
+    if (def.kind === 'local') {
+      // Answered by the host: no session, no role (the Connect screen runs before either exists).
+      const handler = local[name as LocalCallName] as LocalHandler<LocalCallName>;
+      try {
+        return ok(await handler(parsed.data as never, { signal }));
+      } catch (error) {
+        return { ok: false, error: toErrorData(error, null) };
+      }
     }
     const session = getSession();
     if (!session) return fail('DB_UNAVAILABLE', 'Not connected to a database: choose a connection first.');
@@ -67,10 +90,10 @@ export function createDispatcher(handlers: Handlers, getSession: () => Session |
         await writeLog(session.knex, name, parsed.data, { ok: false, error }).catch(() => undefined);
       return { ok: false, error };
     }
-    const handler = handlers[name] as Handler<CallName>;
+    const handler = handlers[name as keyof Handlers] as Handler<CallName>;
     const base = {
       session,
-      signal: options.signal ?? new AbortController().signal,
+      signal,
       progress: options.onProgress ?? (() => {}),
     };
     try {

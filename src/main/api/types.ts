@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { CallName, CallOutput, ParsedInput } from '../../shared/contract';
+import type { CallName, CallOutput, Contract, ParsedInput } from '../../shared/contract';
 import type { Session } from '../db/session';
 
 export interface Progress {
@@ -16,7 +16,22 @@ export interface CallContext {
   progress: (p: Progress) => void;
 }
 
+/** Calls the host answers itself (`localCall`): dialogs, connection profiles. */
+export type LocalCallName = { [K in CallName]: Contract[K]['kind'] extends 'local' ? K : never }[CallName];
+/** Calls that run against the ledger's database in a session. */
+export type SessionCallName = Exclude<CallName, LocalCallName>;
+
 export type Handler<K extends CallName> = (ctx: CallContext, input: ParsedInput<K>) => Promise<CallOutput<K>>;
-export type Handlers = { [K in CallName]: Handler<K> };
+export type Handlers = { [K in SessionCallName]: Handler<K> };
 /** The handlers of one domain: every call named `<prefix>.…`. */
-export type DomainHandlers<P extends string> = Pick<Handlers, Extract<CallName, `${P}.${string}`>>;
+export type DomainHandlers<P extends string> = Pick<Handlers, Extract<SessionCallName, `${P}.${string}`>>;
+
+export interface LocalContext {
+  signal: AbortSignal;
+}
+export type LocalHandler<K extends LocalCallName> = (
+  input: ParsedInput<K>,
+  ctx: LocalContext,
+) => Promise<CallOutput<K>>;
+/** One per local call; each host (app, CLI, e2e host) builds its own from its ports. */
+export type LocalHandlers = { [K in LocalCallName]: LocalHandler<K> };

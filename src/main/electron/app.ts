@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, ipcMain, Menu, session as electronSession, type BrowserWindow } from 'electron';
 import { handlers } from '../api/handlers/index';
+import { createLocalHandlers } from '../api/local';
 import { createDispatcher, type Dispatcher } from '../api/registry';
 import { openSession } from '../db/session';
 import { cliHome, resolveTarget } from '../db/target';
@@ -12,6 +13,7 @@ import { registerCalls } from './ipc';
 import { quitCleanly } from './lifecycle';
 import { menuTemplate } from './menu';
 import { isTrustedSender, secureSession } from './security';
+import { electronDesktop } from './dialogs';
 import { createMainWindow } from './window';
 
 export interface AppPaths {
@@ -50,8 +52,9 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
   await mkdir(home, { recursive: true, mode: 0o700 });
   app.setPath('userData', join(home, 'electron'));
   const connections = new Connections();
-  const dispatch = createDispatcher(handlers, () => connections.session);
   let win: BrowserWindow | null = null;
+  const local = createLocalHandlers({ desktop: electronDesktop(() => win) });
+  const dispatch = createDispatcher(handlers, () => connections.session, local);
   quitCleanly(app, () => connections.close(), options.takeOverSignals === false ? null : process);
   app.on('second-instance', () => {
     if (win?.isMinimized()) win.restore();
