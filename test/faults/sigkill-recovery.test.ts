@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CHUNK_USERS } from '../../src/main/ledger/recovery/plan';
+import { createTestDb, type TestDb } from '../support/db';
+import { uncleanUsers } from '../support/ledgerCheck';
+
+const USERS = 100_000;
+let db: TestDb;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  const demo = await db.call('demo.generate', { users: USERS, transactions: 3 * USERS, discrepancies: 0 });
+  if (!demo.ok) throw new Error(demo.error.message);
+  // Damage spread over every chunk, set-based and behind the ledger's back.
+  await db.knex.raw('UPDATE user_points SET points = points + 7 WHERE user_id % 3 = 0');
+  await db.knex.raw('UPDATE user_points SET total_earned = total_earned + 1 WHERE user_id % 7 = 0');
+  await db.knex.raw('UPDATE users SET rewards = rewards + 2 WHERE id % 5 = 0');
+  await db.knex.raw('DELETE FROM user_points WHERE user_id % 11 = 0');
+}, 600_000);
+afterAll(() => db.close());
+
+/** Runs sync --all in a child process and SIGKILLs it once `chunks` chunks have committed. */
+function syncAndKill(runId: string, chunks: number): Promise<number> {
+  const { user, password, host, port, database } = db.connection;
+  const url = `postgres://${user}:${encodeURIComponent(password ?? '')}@${host}:${port}/${database}`;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'sync-all.ts')],
+    {
+      env: { ...process.env, DATABASE_URL: url, RUN_ID: runId },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    child.stdout.on('data', (data: Buffer) => {
+      for (const line of data.toString().split('\n')) {
+        const m = /^chunk (\d+)$/.exec(line);
+        if (m) seen = Number(m[1]);
+        if (line === 'done') reject(new Error('the sync finished before it could be killed'));
+      }
+      if (seen >= chunks && child.exitCode === null) child.kill('SIGKILL');
+    });
+    child.on('exit', (_code, signal) =>
+      signal === 'SIGKILL' ? resolve(seen) : reject(new Error(`the sync exited (${signal ?? _code})`)),
+    );
+  });
+}
+
+describe('SIGKILL in the middle of a 100,000-user sync', () => {
+  it('leaves whole chunks applied and the rest untouched; a rerun finishes with every user clean', async () => {
+    const broken = await uncleanUsers(db.knex);
+    expect(broken.length).toBeGreaterThan(USERS / 3);
+    const runId = randomUUID();
+    const seen = await syncAndKill(runId, 3);
+
+    // Consistent: the run row says how many chunks committed, and exactly the users of those
+    // chunks are clean; every user after them is as broken as before. No half chunk.
+    const run = await db.knex('recovery_runs').where({ id: runId }).first();
+    expect(run).toMatchObject({ status: 'running', chunks_total: USERS / DEFAULT_CHUNK_USERS });
+    expect(run.chunks_done).toBeGreaterThanOrEqual(seen);
+    expect(run.chunks_done).toBeLessThan(run.chunks_total);
+    const boundary = run.chunks_done * DEFAULT_CHUNK_USERS;
+    expect(await uncleanUsers(db.knex)).toEqual(broken.filter((id) => id > boundary));
+
+    // The rerun: a new preview covers only what is left, and its apply finishes.
+    const plan = await db.call('recovery.plan', { action: 'sync', scope: 'all', limit: 0 });
+    if (!plan.ok) throw new Error(plan.error.message);
+    expect(plan.data.totals.usersChanged).toBe(broken.length - broken.filter((id) => id <= boundary).length);
+    const done = await db.call('recovery.apply', {
+      action: 'sync',
+      scope: 'all',
+      fingerprint: plan.data.fingerprint,
+    });
+    expect(done).toMatchObject({ ok: true, data: { status: 'done' } });
+    expect(await uncleanUsers(db.knex)).toEqual([]);
+    const verified = await db.call('verify.ledger', {});
+    expect(verified).toMatchObject({ ok: true, data: { ok: true } });
+  }, 600_000);
+});
