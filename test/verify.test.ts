@@ -49,3 +49,18 @@ describe('verify.ledger', () => {
     expect(failed(report)).toEqual(['logged-writes-exist']);
   });
 });
+
+describe('verify.ledger and the hash chain', () => {
+  it('names a transaction edited behind the ledger', async () => {
+    const row = await db.knex('points_transactions').where({ user_id: 5 }).orderBy('id').first('id');
+    // As a superuser with the append-only triggers off: what an attacker with the disk could do.
+    await db.knex.transaction(async (trx) => {
+      await trx.raw('SET LOCAL session_replication_role = replica');
+      await trx('points_transactions').where({ id: row.id }).update({ description: 'tampered' });
+    });
+    const report = await verify();
+    const chain = report.checks.find((c) => c.name === 'chains-verify')!;
+    expect(chain.ok).toBe(false);
+    expect(chain.examples[0]).toMatchObject({ transaction_id: row.id, kind: 'altered' });
+  });
+});

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { VerifyCheck, VerifyReport } from '../../shared/contract';
+import { chainBreaksQuery } from './chain';
+import { logTotalsQuery } from './logTotals';
 
 const EXAMPLES = 5;
 
@@ -70,28 +72,42 @@ const loggedWritesExist: Check = async (db) => {
 /** The derived copies (user_points, users.rewards) agree with the log for every user. */
 const copiesMatchLog: Check = async (db) => {
   const rows = (await db
-    .with('log', (q) =>
-      q
-        .from('points_transactions')
-        .groupBy('user_id')
-        .select('user_id', db.raw('sum(points)::int as balance')),
-    )
     .from('users as u')
     .leftJoin('user_points as up', 'up.user_id', 'u.id')
-    .leftJoin('log', 'log.user_id', 'u.id')
-    .whereRaw('coalesce(up.points, 0) <> coalesce(log.balance, 0)')
-    .orWhereRaw('u.rewards <> coalesce(log.balance, 0)')
-    .select('u.id as userId', 'up.points as stored', 'u.rewards as legacy', 'log.balance as log')
+    .leftJoin(logTotalsQuery(db).as('lt'), 'lt.user_id', 'u.id')
+    .whereRaw('coalesce(up.points, 0) <> coalesce(lt.balance, 0)')
+    .orWhereRaw('u.rewards <> coalesce(lt.balance, 0)')
+    .orWhereRaw('coalesce(up.total_earned, 0) <> coalesce(lt.credits, 0)')
+    .orWhereRaw('coalesce(up.total_redeemed, 0) <> coalesce(lt.debits, 0)')
+    .orWhereRaw('(lt.user_id IS NOT NULL AND up.user_id IS NULL)')
+    .select('u.id as userId', 'up.points as stored', 'u.rewards as legacy', db.raw('lt.balance::int as log'))
     .limit(EXAMPLES)) as unknown[];
   return {
     name: 'copies-match-log',
-    detail: 'user_points.points and users.rewards equal SUM(points) of the log',
+    detail: 'user_points (balance, lifetime totals) and users.rewards agree with the log',
     failures: rows.length,
     examples: rows,
   };
 };
 
-export const CHECKS: Check[] = [storedNonNegative, logNonNegative, loggedWritesExist, copiesMatchLog];
+/** Every user's hash chain verifies: no row altered, removed or slipped in behind the ledger. */
+const chainsVerify: Check = async (db) => {
+  const rows = (await chainBreaksQuery(db).orderBy('transaction_id').limit(EXAMPLES)) as unknown[];
+  return {
+    name: 'chains-verify',
+    detail: "each row's hash covers its content and the user's previous row",
+    failures: rows.length,
+    examples: rows,
+  };
+};
+
+export const CHECKS: Check[] = [
+  storedNonNegative,
+  logNonNegative,
+  loggedWritesExist,
+  copiesMatchLog,
+  chainsVerify,
+];
 
 /** Runs every invariant in one REPEATABLE READ snapshot, so they judge the same moment. */
 export async function verifyLedger(db: Knex): Promise<VerifyReport> {
