@@ -6,7 +6,6 @@ import { createDispatcher, type Dispatcher } from '../src/main/api/registry';
 import { startEmbedded, type EmbeddedServer } from '../src/main/db/embedded';
 import type { Knex } from 'knex';
 import { createKnex, parseDatabaseUrl, type PgConnection } from '../src/main/db/knex';
-import { MIGRATIONS } from '../migrations/index';
 import { openSession, type Session } from '../src/main/db/session';
 
 export interface BenchDb {
@@ -71,19 +70,34 @@ async function onRoot<T>(admin: PgConnection, fn: (root: Knex) => Promise<T>): P
  * template: every bench that asks for the same seed gets a clone in seconds instead of
  * regenerating millions of rows. A template from older migrations is rebuilt.
  */
+const SEED_COMPLETE = 'pointkeeper bench seed complete';
+
 async function seededTemplate(admin: PgConnection, seed: Seed): Promise<string> {
   const name = `pointkeeper_bench_seed_${seed.users}_${seed.transactions}_${seed.discrepancies ?? 0}`;
   const exists = await onRoot(admin, async (root) =>
     Boolean((await root.raw('SELECT 1 FROM pg_database WHERE datname = ?', [name])).rows.length),
   );
   if (exists) {
-    const check = createKnex({ ...admin, database: name }, 1);
-    const current = await check('knex_migrations')
-      .pluck('name')
-      .then((names: string[]) => MIGRATIONS.every(([m]) => names.includes(m)))
-      .catch(() => false)
-      .finally(() => check.destroy());
-    if (current) return name;
+    const complete = await onRoot(admin, async (root) =>
+      Boolean(
+        (
+          await root.raw('SELECT 1 FROM pg_database WHERE datname = ? AND shobj_description(oid, ?) = ?', [
+            name,
+            'pg_database',
+            SEED_COMPLETE,
+          ])
+        ).rows.length,
+      ),
+    );
+    if (complete) {
+      // Newer migrations are applied to the kept data rather than seeding millions of rows again.
+      const session = await openSession(
+        { kind: 'server', connection: { ...admin, database: name } },
+        { migrate: true },
+      );
+      await session.close();
+      return name;
+    }
   }
   await onRoot(admin, async (root) => {
     await root.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -101,6 +115,8 @@ async function seededTemplate(admin: PgConnection, seed: Seed): Promise<string> 
     const r = await createDispatcher(handlers, () => session)('demo.generate', { discrepancies: 0, ...seed });
     if (!r.ok) throw new Error(r.error.message);
     await session.knex.raw('VACUUM ANALYZE');
+    // Marks the template usable: a seed interrupted halfway is rebuilt next time.
+    await session.knex.raw(`COMMENT ON DATABASE ${name} IS '${SEED_COMPLETE}'`);
     process.stderr.write(`   seeded in ${Math.round((performance.now() - started) / 1000)} s\n`);
   } finally {
     await session.close();
