@@ -3,6 +3,7 @@ import * as schema from './20261125_001_schema';
 import * as roles from './20261125_002_roles';
 import * as reversals from './20261125_003_reversals';
 import * as auditChain from './20261125_004_audit_chain';
+import * as auditScans from './20261125_004_audit_scans';
 import * as recoveryRuns from './20261125_006_recovery_runs';
 
 /**
@@ -14,5 +15,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125_002_roles', roles],
   ['20261125_003_reversals', reversals],
   ['20261125_004_audit_chain', auditChain],
+  ['20261125_004_audit_scans', auditScans],
   ['20261125_006_recovery_runs', recoveryRuns],
 ];

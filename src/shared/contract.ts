@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { auditCalls } from './contract/audit';
 import type { CallDef } from './contract/define';
 import { backupCalls } from './contract/backup';
 import { demoCalls } from './contract/demo';
@@ -21,6 +22,7 @@ export const contract = {
   ...demoCalls,
   ...pointsCalls,
   ...operationsCalls,
+  ...auditCalls,
   ...verifyCalls,
   ...recoveryCalls,
   ...backupCalls,
@@ -49,6 +51,7 @@ export type * from './contract/users';
 export type * from './contract/demo';
 export type * from './contract/points';
 export type * from './contract/operations';
+export type * from './contract/audit';
 export type * from './contract/verify';
 export type * from './contract/recovery';
 export type * from './contract/backup';

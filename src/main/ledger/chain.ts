@@ -66,7 +66,7 @@ export interface ChainBreak {
 
 /**
  * Every row whose link fails, as a Knex query (columns user_id, transaction_id, previous_id,
- * kind), checked set-based in one pass over the log (optionally of one user):
+ * kind), checked set-based in one pass over the log (optionally of a user id range):
  * - `unsealed`: no hash — the row was inserted behind the application's back;
  * - `altered`: row_hash ≠ sha256(prev_hash || content) — the row was edited after it was written;
  * - `removed`: prev_hash ≠ the previous row's row_hash — a row before it is gone (or that
@@ -74,14 +74,14 @@ export interface ChainBreak {
  * The removal of a user's very last row leaves no successor to notice it; the balance check
  * (user_points ≠ log) catches that.
  */
-export function chainBreaksQuery(db: Knex, userId?: number): Knex.QueryBuilder {
+export function chainBreaksQuery(db: Knex, users?: readonly [number, number]): Knex.QueryBuilder {
   const inner = db.raw(
     `SELECT t.id, t.user_id, t.row_hash, t.prev_hash, lag(t.id) OVER w AS previous_id,
             coalesce(lag(t.row_hash) OVER w, '\\x'::bytea) AS expected_prev,
             sha256(t.prev_hash || convert_to(${contentSql('t')}, 'UTF8')) AS expected_hash
-     FROM points_transactions t ${userId === undefined ? '' : 'WHERE t.user_id = ?'}
+     FROM points_transactions t ${users ? 'WHERE t.user_id BETWEEN ? AND ?' : ''}
      WINDOW w AS (PARTITION BY t.user_id ORDER BY t.id)`,
-    userId === undefined ? [] : [userId],
+    users ? [...users] : [],
   );
   return db
     .from(db.raw('(?) AS l', [inner]))
@@ -104,7 +104,7 @@ export function chainBreaksQuery(db: Knex, userId?: number): Knex.QueryBuilder {
 
 /** One user's breaks, first (by id) first. */
 export async function chainBreaksOf(db: Knex, userId: number): Promise<ChainBreak[]> {
-  const rows = (await chainBreaksQuery(db, userId).orderBy('transaction_id')) as Array<{
+  const rows = (await chainBreaksQuery(db, [userId, userId]).orderBy('transaction_id')) as Array<{
     user_id: number;
     transaction_id: number;
     previous_id: number | null;

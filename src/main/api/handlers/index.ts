@@ -1,4 +1,5 @@
 import type { Handlers } from '../types';
+import { auditHandlers, reportHandlers } from './audit';
 import { backupHandlers } from './backup';
 import { demoHandlers } from './demo';
 import { operationsHandlers } from './operations';
@@ -17,6 +18,8 @@ export const handlers: Handlers = {
   ...redemptionsHandlers,
   ...rewardsHandlers,
   ...operationsHandlers,
+  ...auditHandlers,
+  ...reportHandlers,
   ...verifyHandlers,
   ...recoveryHandlers,
   ...backupHandlers,

@@ -1,0 +1,113 @@
+import type { Knex } from 'knex';
+import type { DiscrepancyKind } from '../../../shared/contract/audit';
+import { chainBreaksQuery, type ChainBreakKind } from '../chain';
+import { logTotalsQuery } from '../logTotals';
+
+/** One discrepancy as the SQL finds it, before it is explained (see ./explain.ts). */
+export interface Finding {
+  user_id: number;
+  kind: DiscrepancyKind;
+  stored: number | null;
+  expected: number | null;
+  /** The user's balance according to the log (for before → after of a recommendation). */
+  log_balance: number;
+  transaction_id: number | null;
+  previous_id: number | null;
+  redemption_id: number | null;
+  /** Chain breaks: which kind of break the first one is. */
+  detail: ChainBreakKind | null;
+}
+
+export const FINDING_COLUMNS = [
+  'user_id',
+  'kind',
+  'stored',
+  'expected',
+  'log_balance',
+  'transaction_id',
+  'previous_id',
+  'redemption_id',
+  'detail',
+] as const;
+
+/** The findings statement in two parts, so a caller can wrap the final SELECT. */
+export interface FindingsSql {
+  /** `WITH lt AS (…), figures AS (…), redemptions AS (…)`: lt has one row per user with rows. */
+  ctes: string;
+  /** The SELECT of every finding, columns FINDING_COLUMNS. */
+  select: string;
+  bindings: Knex.RawBinding[];
+}
+
+/**
+ * Every discrepancy of the users whose id is in [lo, hi], set-based: the log's per-user totals
+ * joined to the stored copies and unpivoted into one row per failed check, the redemptions
+ * checked against their debits, and (optionally) each user's first chain break. audit.user runs
+ * it for [id, id] and the scan for ranges of ids, so both find exactly the same things.
+ */
+export function findingsSql(db: Knex, lo: number, hi: number, verifyChain: boolean): FindingsSql {
+  const chain = verifyChain
+    ? `UNION ALL
+       SELECT b.user_id, 'chain_broken', NULL, NULL, coalesce(f.balance, 0), b.transaction_id, b.previous_id, NULL, b.kind
+       FROM (SELECT DISTINCT ON (user_id) * FROM (?) cb ORDER BY user_id, transaction_id) b
+       LEFT JOIN figures f ON f.user_id = b.user_id`
+    : '';
+  const bindings: Knex.RawBinding[] = [logTotalsQuery(db).whereBetween('user_id', [lo, hi]), lo, hi, lo, hi];
+  if (verifyChain) bindings.push(chainBreaksQuery(db, [lo, hi]));
+  return { ctes: CTES, select: `${SELECT} ${chain}`, bindings };
+}
+
+/** findingsSql as one statement that returns the findings. */
+export function findingsQuery(db: Knex, lo: number, hi: number, verifyChain: boolean): Knex.Raw {
+  const sql = findingsSql(db, lo, hi, verifyChain);
+  return db.raw(`${sql.ctes} ${sql.select}`, sql.bindings);
+}
+
+const CTES = `WITH lt AS (?),
+     figures AS MATERIALIZED (
+       SELECT u.id AS user_id, u.rewards, up.user_id IS NOT NULL AS has_row, up.points, up.total_earned,
+              up.total_redeemed, lt.user_id IS NOT NULL AS has_log, coalesce(lt.balance, 0) AS balance,
+              coalesce(lt.credits, 0) AS credits, coalesce(lt.debits, 0) AS debits,
+              CASE WHEN up.user_id IS NOT NULL THEN up.points ELSE u.rewards END AS stored_balance
+       FROM users u
+       LEFT JOIN user_points up ON up.user_id = u.id
+       LEFT JOIN lt ON lt.user_id = u.id
+       WHERE u.id BETWEEN ? AND ?
+     ),
+     redemptions AS (
+       SELECT r.id, r.user_id, r.points_spent, r.cancelled_at, t.id AS tx_id, rev.id AS reversed_by,
+              (t.id IS NOT NULL AND t.user_id = r.user_id AND t.type = 'redeemed' AND t.points = -r.points_spent) AS debit_matches,
+              CASE WHEN t.user_id = r.user_id AND t.type = 'redeemed' AND rev.id IS NULL THEN -t.points ELSE 0 END AS debited
+       FROM user_points_redemptions r
+       LEFT JOIN points_transactions t ON t.id = r.transaction_id
+       LEFT JOIN points_transactions rev ON rev.reverses_id = t.id
+       WHERE r.user_id BETWEEN ? AND ?
+     )`;
+
+// legacy_mismatch is left to balance_without_transactions when nothing in the log explains a
+// stored balance: one cause, one finding.
+const SELECT = `SELECT f.user_id, c.kind, c.stored, c.expected, f.balance AS log_balance,
+            NULL::int AS transaction_id, NULL::int AS previous_id, NULL::int AS redemption_id, NULL::text AS detail
+     FROM figures f
+     CROSS JOIN LATERAL (VALUES
+       ('balance_mismatch', f.points::bigint, f.balance, f.has_row AND f.has_log AND f.points <> f.balance),
+       ('earned_mismatch', f.total_earned::bigint, f.credits, f.has_row AND f.total_earned <> f.credits),
+       ('redeemed_mismatch', f.total_redeemed::bigint, f.debits, f.has_row AND f.total_redeemed <> f.debits),
+       ('legacy_mismatch', f.rewards::bigint, f.balance,
+          f.rewards <> f.balance AND (f.has_log OR f.stored_balance = 0)),
+       ('missing_user_points', NULL::bigint, f.balance, f.has_log AND NOT f.has_row),
+       ('balance_without_transactions', f.stored_balance::bigint, 0::bigint,
+          NOT f.has_log AND f.stored_balance <> 0),
+       ('negative_balance', f.balance, 0::bigint, f.has_log AND f.balance < 0)
+     ) AS c(kind, stored, expected, broken)
+     WHERE c.broken
+     UNION ALL
+     SELECT r.user_id, 'redemption_without_transaction', r.points_spent, r.debited, coalesce(f.balance, 0),
+            r.tx_id, NULL, r.id, NULL
+     FROM redemptions r LEFT JOIN figures f ON f.user_id = r.user_id
+     WHERE r.cancelled_at IS NULL AND (NOT r.debit_matches OR r.reversed_by IS NOT NULL)
+     UNION ALL
+     SELECT r.user_id, 'transaction_without_redemption', r.debited, 0, coalesce(f.balance, 0),
+            r.tx_id, NULL, r.id, NULL
+     FROM redemptions r LEFT JOIN figures f ON f.user_id = r.user_id
+     WHERE r.cancelled_at IS NOT NULL AND r.debited > 0`;

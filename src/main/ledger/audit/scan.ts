@@ -1,0 +1,224 @@
+import type { Knex } from 'knex';
+import type { ParsedInput, ScanSummary } from '../../../shared/contract';
+import { DISCREPANCY_KINDS, type DiscrepancyKind, type ScanStatus } from '../../../shared/contract/audit';
+import type { Progress } from '../../api/types';
+import { AppError, notFound } from '../../errors';
+import { iso, isoOrNull } from '../dates';
+import { FINDING_COLUMNS, findingsSql, type Finding } from './findings';
+
+/** Users per statement: small enough for steady progress and a quick cancel, large enough to stay set-based. */
+export const SCAN_CHUNK_USERS = 100_000;
+const INSERT_BATCH = 5_000;
+
+interface ScanRow {
+  id: number;
+  started_at: Date;
+  finished_at: Date | null;
+  started_by: string;
+  status: ScanStatus;
+  verify_chain: boolean;
+  users_scanned: number;
+  transactions_scanned: number;
+  error: string | null;
+}
+
+interface ChunkResult {
+  users: number;
+  transactions: number;
+  findings: Finding[];
+}
+
+/** One chunk in one statement: its findings as JSON plus how many users and rows it covered. */
+async function scanChunk(
+  trx: Knex.Transaction,
+  lo: number,
+  hi: number,
+  verifyChain: boolean,
+): Promise<ChunkResult> {
+  const sql = findingsSql(trx, lo, hi, verifyChain);
+  const result = await trx.raw(
+    `${sql.ctes}, found AS (${sql.select})
+     SELECT (SELECT count(*) FROM figures) AS users, (SELECT coalesce(sum(tx_count), 0) FROM lt) AS transactions,
+            (SELECT coalesce(json_agg(found), '[]'::json) FROM found) AS findings`,
+    sql.bindings,
+  );
+  const row = (result as { rows: Array<{ users: number; transactions: number; findings: Finding[] }> })
+    .rows[0]!;
+  return { users: Number(row.users), transactions: Number(row.transactions), findings: row.findings };
+}
+
+async function saveFindings(trx: Knex.Transaction, scanId: number, findings: Finding[]): Promise<void> {
+  for (let i = 0; i < findings.length; i += INSERT_BATCH) {
+    const batch = findings.slice(i, i + INSERT_BATCH).map((f) => {
+      const row: Record<string, unknown> = { scan_id: scanId };
+      for (const c of FINDING_COLUMNS) row[c] = f[c];
+      const diff = f.stored === null || f.expected === null ? null : Number(f.stored) - Number(f.expected);
+      row.difference = diff;
+      // A missing row puts the whole log balance at stake; a chain break has no number.
+      row.stake = Math.abs(diff ?? (f.kind === 'missing_user_points' ? Number(f.expected) : 0));
+      return row;
+    });
+    await trx('audit_scan_results').insert(batch);
+  }
+}
+
+/** Cancels the statement running on `pid` when the caller aborts; returns the unsubscribe. */
+function cancelOnAbort(db: Knex, pid: number, signal: AbortSignal): () => void {
+  const cancel = () => void db.raw('SELECT pg_cancel_backend(?)', [pid]).catch(() => undefined);
+  signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
+}
+
+async function finish(
+  db: Knex,
+  scanId: number,
+  status: ScanStatus,
+  fields: Partial<ScanRow> = {},
+): Promise<void> {
+  await db('audit_scans')
+    .where({ id: scanId })
+    .update({ ...fields, status, finished_at: db.fn.now() });
+}
+
+/**
+ * The system-wide scan: every user, in chunks of user ids, each chunk one set-based statement
+ * (never a loop over users), all chunks in one REPEATABLE READ snapshot so the figures agree
+ * with each other. Findings are kept in audit_scan_results for paging, sorting and export.
+ * Cancelling cancels the running statement (pg_cancel_backend); nothing of a cancelled or
+ * failed scan is kept but its audit_scans row saying so.
+ */
+export async function runScan(
+  db: Knex,
+  input: ParsedInput<'audit.scan'>,
+  progress: (p: Progress) => void,
+  signal: AbortSignal,
+): Promise<ScanSummary> {
+  const [{ id: scanId }] = (await db('audit_scans')
+    .insert({ verify_chain: input.verifyChain })
+    .returning('id')) as [{ id: number }];
+  let done = 0;
+  let total = 0;
+  try {
+    await db.transaction(
+      async (trx) => {
+        const { pid } = (await trx.raw('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number };
+        await trx.raw(`SELECT set_config('statement_timeout', ?, true)`, [
+          `${Math.ceil(input.timeoutSeconds * 1000)}ms`,
+        ]);
+        const range = (await trx('users').first(
+          trx.raw('min(id)::int AS lo'),
+          trx.raw('max(id)::int AS hi'),
+          trx.raw('count(*)::int AS n'),
+        )) as { lo: number | null; hi: number | null; n: number };
+        total = range.n;
+        progress({ done: 0, total, message: 'users' });
+        const stopListening = cancelOnAbort(db, pid, signal);
+        let transactions = 0;
+        try {
+          for (let lo = range.lo ?? 1; range.hi !== null && lo <= range.hi; lo += SCAN_CHUNK_USERS) {
+            if (signal.aborted) throw cancelled(done, total);
+            const chunk = await scanChunk(
+              trx,
+              lo,
+              Math.min(lo + SCAN_CHUNK_USERS - 1, range.hi),
+              input.verifyChain,
+            );
+            await saveFindings(trx, scanId, chunk.findings);
+            done += chunk.users;
+            transactions += chunk.transactions;
+            progress({ done, total, message: 'users' });
+          }
+        } finally {
+          stopListening();
+        }
+        await trx('audit_scans').where({ id: scanId }).update({
+          status: 'done',
+          finished_at: trx.fn.now(),
+          users_scanned: done,
+          transactions_scanned: transactions,
+        });
+      },
+      { isolationLevel: 'repeatable read' },
+    );
+  } catch (error) {
+    const reason = explainFailure(error, signal, input.timeoutSeconds, done, total);
+    const stopped = reason instanceof AppError && reason.code === 'CANCELLED';
+    await finish(db, scanId, stopped ? 'cancelled' : 'failed', {
+      users_scanned: done,
+      error: reason instanceof Error ? reason.message : String(reason),
+    }).catch(() => undefined);
+    throw reason;
+  }
+  return scanSummary(db, scanId);
+}
+
+const cancelled = (done: number, total: number) =>
+  new AppError(
+    'CANCELLED',
+    `Scan cancelled after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} users; nothing was kept.`,
+  );
+
+/** A cancel or a timeout becomes a clear CANCELLED; anything else goes on to the registry as is. */
+function explainFailure(
+  error: unknown,
+  signal: AbortSignal,
+  timeout: number,
+  done: number,
+  total: number,
+): unknown {
+  if (error instanceof AppError) return error;
+  if ((error as { code?: string }).code === '57014') {
+    if (signal.aborted) return cancelled(done, total);
+    return new AppError(
+      'CANCELLED',
+      `The scan stopped: a chunk of ${SCAN_CHUNK_USERS.toLocaleString('en-US')} users took longer than its ${timeout} s time limit (after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} users). Nothing was kept; run it again with a longer timeout or when the database is less busy.`,
+    );
+  }
+  return error;
+}
+
+const emptyByKind = () =>
+  Object.fromEntries(
+    DISCREPANCY_KINDS.map((k) => [k, { count: 0, pointsAtStake: 0 }]),
+  ) as ScanSummary['byKind'];
+
+export async function scanSummary(db: Knex, scanId: number): Promise<ScanSummary> {
+  const scan = (await db('audit_scans').where({ id: scanId }).first()) as ScanRow | undefined;
+  if (!scan) throw notFound(`Scan ${scanId}`);
+  const kinds = (await db('audit_scan_results')
+    .where({ scan_id: scanId })
+    .groupBy('kind')
+    .select('kind', db.raw('count(*)::int AS count'), db.raw('sum(stake)::bigint AS stake'))) as Array<{
+    kind: DiscrepancyKind;
+    count: number;
+    stake: number;
+  }>;
+  const users = (await db('audit_scan_results')
+    .where({ scan_id: scanId })
+    .countDistinct({ n: 'user_id' })
+    .first()) as { n: number };
+  const byKind = emptyByKind();
+  for (const k of kinds) byKind[k.kind] = { count: k.count, pointsAtStake: Number(k.stake) };
+  return {
+    scanId,
+    status: scan.status,
+    startedAt: iso(scan.started_at),
+    finishedAt: isoOrNull(scan.finished_at),
+    startedBy: scan.started_by,
+    verifyChain: scan.verify_chain,
+    usersScanned: scan.users_scanned,
+    transactionsScanned: Number(scan.transactions_scanned),
+    usersWithDiscrepancies: Number(users.n),
+    discrepancies: kinds.reduce((s, k) => s + k.count, 0),
+    pointsAtStake: kinds.reduce((s, k) => s + Number(k.stake), 0),
+    byKind,
+    seconds: scan.finished_at
+      ? Math.round((scan.finished_at.getTime() - scan.started_at.getTime()) / 100) / 10
+      : null,
+  };
+}
+
+export async function listScans(db: Knex, limit: number): Promise<ScanSummary[]> {
+  const ids = (await db('audit_scans').orderBy('id', 'desc').limit(limit).pluck('id')) as number[];
+  return Promise.all(ids.map((id) => scanSummary(db, id)));
+}
