@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { OperationsScreen } from '../screens/Operations/OperationsScreen';
 import { PlaceholderScreen } from '../screens/Placeholder/PlaceholderScreen';
+import { RecoveryScreen } from '../screens/Recovery/RecoveryScreen';
 import { UsersScreen } from '../screens/Users/UsersScreen';
 import type { Route } from './router';
 
@@ -35,14 +36,7 @@ export const SCREENS: ScreenDef[] = [
       'save the audit as a report record',
     ]),
   },
-  {
-    id: 'recovery',
-    label: 'Recovery',
-    Component: placeholder('Recovery', [
-      'rebuild user_points and users.rewards from the transaction log for chosen users or all',
-      'preview what would change before anything is written',
-    ]),
-  },
+  { id: 'recovery', label: 'Recovery', Component: RecoveryScreen },
   {
     id: 'backups',
     label: 'Backups',

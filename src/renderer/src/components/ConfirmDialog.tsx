@@ -6,12 +6,23 @@ interface Props {
   children: ReactNode;
   confirmLabel: string;
   busy?: boolean;
+  /** Keeps Confirm off until the person has done what the dialog asks (typed a count, say). */
+  confirmDisabled?: boolean;
   onConfirm(): void;
   onCancel(): void;
 }
 
 /** A modal question before a write: Enter confirms, Esc cancels, focus starts on Confirm. */
-export function ConfirmDialog({ open, title, children, confirmLabel, busy, onConfirm, onCancel }: Props) {
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  busy,
+  confirmDisabled,
+  onConfirm,
+  onCancel,
+}: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -35,7 +46,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, busy, onCon
           // The dialog may sit inside another form in the React tree; its submit is its own.
           e.preventDefault();
           e.stopPropagation();
-          if (!busy) onConfirm();
+          if (!busy && !confirmDisabled) onConfirm();
         }}
       >
         <h2 className="card-title">{title}</h2>
@@ -44,7 +55,12 @@ export function ConfirmDialog({ open, title, children, confirmLabel, busy, onCon
           <button type="button" className="button button-ghost" onClick={onCancel}>
             Cancel
           </button>
-          <button type="submit" className="button button-primary" disabled={busy} autoFocus>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={busy || confirmDisabled}
+            autoFocus={!confirmDisabled}
+          >
             {busy ? 'Working…' : confirmLabel}
           </button>
         </div>

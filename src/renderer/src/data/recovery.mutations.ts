@@ -1,0 +1,26 @@
+import { mutationOptions, type QueryClient } from '@tanstack/react-query';
+import type { CallInput } from '../../../shared/contract';
+import { notify } from '../app/toastStore';
+import { call } from './api';
+
+export const recoveryMutations = {
+  /** A preview is computed when asked for, never refetched behind the reader's back. */
+  plan: () =>
+    mutationOptions({
+      mutationKey: ['recovery', 'plan'] as const,
+      mutationFn: (input: CallInput<'recovery.plan'>) => call('recovery.plan', input),
+    }),
+  apply: (client: QueryClient) =>
+    mutationOptions({
+      mutationKey: ['recovery', 'apply'] as const,
+      mutationFn: (input: CallInput<'recovery.apply'>) => call('recovery.apply', input),
+      onSuccess: (run) => {
+        notify(
+          'success',
+          `${run.action === 'sync' ? 'Sync' : 'Recover'} applied to ${run.usersChanged} users.`,
+        );
+        // Balances, totals and histories of any user may have changed.
+        return client.invalidateQueries();
+      },
+    }),
+};

@@ -1,0 +1,40 @@
+import type { RecoveryPlan } from '../../../../shared/contract';
+import { formatSignedPoints } from '../../../../shared/format';
+
+function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div className="stat">
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </div>
+  );
+}
+
+export function PlanTotals({ plan }: { plan: RecoveryPlan }) {
+  const t = plan.totals;
+  return (
+    <dl className="stats plan-totals">
+      <Stat label="Users checked" value={t.usersInScope.toLocaleString()} testId="plan-in-scope" />
+      <Stat label="Users changed" value={t.usersChanged.toLocaleString()} testId="plan-changed" />
+      <Stat label="Rows created" value={t.rowsCreated.toLocaleString()} testId="plan-rows-created" />
+      <Stat
+        label="Balances raised"
+        value={`${t.balancesRaised.users.toLocaleString()} (${formatSignedPoints(t.balancesRaised.points)})`}
+        testId="plan-raised"
+      />
+      <Stat
+        label="Balances lowered"
+        value={`${t.balancesLowered.users.toLocaleString()} (${formatSignedPoints(-t.balancesLowered.points)})`}
+        testId="plan-lowered"
+      />
+      <Stat
+        label="Adjustments"
+        value={`${t.adjustments.count.toLocaleString()} (${formatSignedPoints(t.adjustments.points)})`}
+        testId="plan-adjustments"
+      />
+      {t.usersBlocked > 0 && (
+        <Stat label="Blocked" value={t.usersBlocked.toLocaleString()} testId="plan-blocked" />
+      )}
+    </dl>
+  );
+}
