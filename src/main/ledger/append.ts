@@ -59,3 +59,29 @@ export async function appendTransaction(
   );
   return (result as { rows: StoredTransaction[] }).rows[0]!;
 }
+
+/**
+ * A backup restore: rows come back exactly as they were stored — ids, times, logins and chain
+ * hashes included — from the staging table `source` (columns `columns`), those already present
+ * (any unique rule) skipped. The hashes are not recomputed: the restore verifies every restored
+ * user's chain afterwards, so a file whose rows were altered is refused instead of re-sealed.
+ * The ids of users who received rows are recorded in the table `touched`.
+ */
+export async function insertRestored(
+  trx: Knex,
+  source: string,
+  columns: readonly string[],
+  touched: string,
+): Promise<number> {
+  const list = columns.map((c) => `"${c}"`).join(', ');
+  const result = await trx.raw(
+    `WITH ins AS (
+       INSERT INTO points_transactions (${list}) SELECT ${list} FROM ?? s
+       WHERE NOT EXISTS (SELECT 1 FROM points_transactions r WHERE r.id = s.id) ORDER BY s.id
+       ON CONFLICT DO NOTHING RETURNING user_id
+     ), users AS (INSERT INTO ?? SELECT DISTINCT user_id FROM ins ON CONFLICT DO NOTHING)
+     SELECT count(*)::int AS n FROM ins`,
+    [source, touched],
+  );
+  return (result as { rows: Array<{ n: number }> }).rows[0]!.n;
+}

@@ -121,9 +121,9 @@ export interface RestorePlan {
 }
 
 export interface RestoreResult extends RestorePlan {
-  /** The automatic backup of the affected scope, written before anything changed. */
-  safetyBackup: string;
-  applied: Record<BackupTable, { inserted: number; updated: number; removed: number }>;
+  /** The automatic backup of the affected scope, written before anything changed (null: nothing existed). */
+  safetyBackup: string | null;
+  applied: Partial<Record<BackupTable, { inserted: number; updated: number; removed: number }>>;
   /** After the restore, checked for every restored user. */
   checks: { users: number; chainBreaks: number; copyMismatches: number };
   seconds: number;
@@ -164,6 +164,32 @@ export const backupCalls = {
     minRole: 'admin',
     kind: 'query',
     summary: "A backup file's header, row counts and checksum, without touching the database",
+  }),
+  'backup.restore.plan': call<RestorePlan>()({
+    input: z.object({ path: filePath, mode: z.enum(['merge', 'replace']), jobId }).strict(),
+    minRole: 'admin',
+    kind: 'query',
+    summary: 'Validate a whole backup file and preview what restoring it would change',
+  }),
+  'backup.restore.apply': call<RestoreResult>()({
+    input: z
+      .object({
+        path: filePath,
+        mode: z.enum(['merge', 'replace']),
+        /** Where the automatic safety backup goes (default: beside the file restored). */
+        safetyDir: z.string().trim().min(1).max(4096).optional(),
+        jobId,
+      })
+      .strict(),
+    minRole: 'admin',
+    kind: 'action',
+    summary: 'Restore a backup file in one transaction, after a safety backup of what it replaces',
+  }),
+  'backup.verify': call<VerifyResult>()({
+    input: z.object({ path: filePath, jobId }).strict(),
+    minRole: 'admin',
+    kind: 'action',
+    summary: 'Restore a backup into a scratch database and check its chains and copies there',
   }),
   'backup.progress': call<{ job: JobProgress | null }>()({
     input: z.object({ jobId: z.string().max(64) }).strict(),

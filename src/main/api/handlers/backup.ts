@@ -1,5 +1,7 @@
 import { exportBackup } from '../../ledger/backup/export';
 import { inspectBackup } from '../../ledger/backup/inspect';
+import { applyRestore, planRestore } from '../../ledger/backup/restore';
+import { verifyBackup } from '../../ledger/backup/verify';
 import { cancelJob, jobProgress, runJob } from '../jobs';
 import type { CallContext, DomainHandlers } from '../types';
 
@@ -17,6 +19,21 @@ export const backupHandlers: DomainHandlers<'backup'> = {
       exportBackup(ctx.db, input, sourceOf(ctx), { signal: job.signal, onProgress: job.report }),
     ),
   'backup.inspect': (ctx, input) => inspectBackup(input.path, ctx.signal),
+  'backup.restore.plan': (ctx, input) =>
+    runJob(input.jobId, ctx, (job) =>
+      planRestore(ctx.db, input, { signal: job.signal, onProgress: job.report }),
+    ),
+  'backup.restore.apply': (ctx, input) =>
+    runJob(input.jobId, ctx, (job) =>
+      applyRestore(ctx.db, input, sourceOf(ctx), { signal: job.signal, onProgress: job.report }),
+    ),
+  'backup.verify': (ctx, input) =>
+    runJob(input.jobId, ctx, (job) =>
+      verifyBackup(ctx.db, ctx.session.connection, input.path, {
+        signal: job.signal,
+        onProgress: job.report,
+      }),
+    ),
   'backup.progress': (_ctx, input) => Promise.resolve({ job: jobProgress(input.jobId) }),
   'backup.cancel': (_ctx, input) => Promise.resolve({ cancelled: cancelJob(input.jobId) }),
 };

@@ -1,0 +1,138 @@
+import type { Knex } from 'knex';
+import type {
+  BackupTable,
+  BalanceChange,
+  RestoreMode,
+  RestorePlan,
+  RowProblem,
+  TablePreview,
+} from '../../../shared/contract/backup';
+import { stagingTable, type Staged } from './stage';
+
+/** Tables whose rows belong to one user: `replace` removes the rows of users in scope the file lacks. */
+export const USER_TABLES: ReadonlySet<BackupTable> = new Set([
+  'user_points',
+  'points_transactions',
+  'user_points_redemptions',
+]);
+/** Orders and rewards are shared with the shop and other users: a restore adds them, never overwrites. */
+export const overwrites = (mode: RestoreMode, table: BackupTable) =>
+  mode === 'replace' && (USER_TABLES.has(table) || table === 'users');
+
+/** user_points has one row per user: it matches on the user, whatever its id. */
+export const matchKey = (table: BackupTable) => (table === 'user_points' ? 'user_id' : 'id');
+
+export const sameRow = (columns: string[]) =>
+  `ROW(${columns.map((c) => `s."${c}"`).join(', ')}) IS NOT DISTINCT FROM ROW(${columns.map((c) => `r."${c}"`).join(', ')})`;
+
+const MAX_PROBLEMS = 100;
+const MAX_BALANCES = 200;
+
+async function previewTable(
+  trx: Knex,
+  staged: Staged,
+  table: BackupTable,
+  mode: RestoreMode,
+): Promise<TablePreview> {
+  const columns = staged.columns[table]!;
+  const key = matchKey(table);
+  const s = stagingTable(table);
+  const counts = (await trx.raw(
+    `SELECT count(*)::int AS in_file,
+            count(*) FILTER (WHERE r.${key} IS NULL)::int AS insert,
+            count(*) FILTER (WHERE r.${key} IS NOT NULL AND ${sameRow(columns)})::int AS identical
+     FROM ${s} s LEFT JOIN ${table} r ON r.${key} = s.${key}`,
+  )) as { rows: Array<{ in_file: number; insert: number; identical: number }> };
+  const c = counts.rows[0]!;
+  let remove = 0;
+  if (mode === 'replace' && USER_TABLES.has(table) && staged.columns.users) {
+    const r = (await trx.raw(
+      `SELECT count(*)::int AS n FROM ${table} r WHERE r.user_id IN (SELECT id FROM bk_users)
+       AND NOT EXISTS (SELECT 1 FROM ${s} s WHERE s.id = r.id)`,
+    )) as { rows: Array<{ n: number }> };
+    remove = r.rows[0]!.n;
+  }
+  return {
+    table,
+    inFile: c.in_file,
+    insert: c.insert,
+    identical: c.identical,
+    conflicting: c.in_file - c.insert - c.identical,
+    remove,
+  };
+}
+
+async function conflicts(trx: Knex, staged: Staged, mode: RestoreMode): Promise<RowProblem[]> {
+  const out: RowProblem[] = [];
+  for (const table of Object.keys(staged.columns) as BackupTable[]) {
+    if (out.length >= MAX_PROBLEMS) break;
+    const key = matchKey(table);
+    const r = (await trx.raw(
+      `SELECT s._line AS line, s.id FROM ${stagingTable(table)} s JOIN ${table} r ON r.${key} = s.${key}
+       WHERE NOT (${sameRow(staged.columns[table]!)}) ORDER BY s._line LIMIT ?`,
+      [MAX_PROBLEMS - out.length],
+    )) as { rows: Array<{ line: number; id: number }> };
+    const problem = overwrites(mode, table)
+      ? 'differs from the database: the file’s row replaces it'
+      : mode === 'merge'
+        ? 'differs from the database: merge keeps the database’s row'
+        : 'differs from the database: kept, since orders and rewards are shared and never overwritten';
+    out.push(...r.rows.map((row) => ({ table, line: row.line, id: row.id, problem })));
+  }
+  return out;
+}
+
+async function balances(trx: Knex, staged: Staged, mode: RestoreMode): Promise<RestorePlan['balances']> {
+  if (!staged.columns.users) return { changed: 0, shown: [] };
+  const hasLog = Boolean(staged.columns.points_transactions);
+  const fileSum = hasLog
+    ? 'SELECT user_id, sum(points) AS s FROM bk_points_transactions GROUP BY user_id'
+    : 'SELECT 0 AS user_id, 0 AS s WHERE false';
+  const newSum = hasLog
+    ? `SELECT s.user_id, sum(s.points) AS s FROM bk_points_transactions s
+       WHERE NOT EXISTS (SELECT 1 FROM points_transactions r WHERE r.id = s.id) GROUP BY s.user_id`
+    : 'SELECT 0 AS user_id, 0 AS s WHERE false';
+  const r = (await trx.raw(
+    `WITH file_sum AS (${fileSum}), new_sum AS (${newSum}),
+     db_sum AS (SELECT user_id, sum(points) AS s FROM points_transactions
+                WHERE user_id IN (SELECT id FROM bk_users) GROUP BY user_id),
+     b AS (
+       SELECT u.id AS user_id, coalesce(up.points, 0)::bigint AS before,
+              (CASE WHEN ? THEN coalesce(f.s, 0) ELSE coalesce(d.s, 0) + coalesce(n.s, 0) END)::bigint AS after
+       FROM bk_users u LEFT JOIN user_points up ON up.user_id = u.id
+       LEFT JOIN file_sum f ON f.user_id = u.id LEFT JOIN db_sum d ON d.user_id = u.id
+       LEFT JOIN new_sum n ON n.user_id = u.id)
+     SELECT user_id, before, after, count(*) OVER ()::int AS changed FROM b WHERE before <> after
+     ORDER BY user_id LIMIT ?`,
+    [mode === 'replace', MAX_BALANCES],
+  )) as { rows: Array<BalanceChange & { user_id: number; changed: number }> };
+  return {
+    changed: r.rows[0]?.changed ?? 0,
+    shown: r.rows.map((row) => ({
+      userId: row.user_id,
+      before: Number(row.before),
+      after: Number(row.after),
+    })),
+  };
+}
+
+/** What restoring the staged file in `mode` would do, table by table and user by user. */
+export async function previewRestore(
+  trx: Knex,
+  staged: Staged,
+  path: string,
+  mode: RestoreMode,
+): Promise<RestorePlan> {
+  const tables: TablePreview[] = [];
+  for (const table of Object.keys(staged.columns) as BackupTable[])
+    tables.push(await previewTable(trx, staged, table, mode));
+  return {
+    path,
+    mode,
+    header: staged.header,
+    sha256: staged.sha256,
+    tables,
+    balances: await balances(trx, staged, mode),
+    problems: await conflicts(trx, staged, mode),
+  };
+}

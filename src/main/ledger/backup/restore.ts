@@ -1,0 +1,149 @@
+import { dirname, join } from 'node:path';
+import type { Knex } from 'knex';
+import type { RestoreMode, RestorePlan, RestoreResult } from '../../../shared/contract/backup';
+import { AppError } from '../../errors';
+import { chainBreaksOf, chainBreaksQuery, type ChainBreak } from '../chain';
+import { logTotalsQuery } from '../logTotals';
+import type { ContentSource } from './content';
+import { writeBackup, type WorkOptions } from './export';
+import { previewRestore } from './preview';
+import { stageBackup, type Staged } from './stage';
+import { writeStaged } from './write';
+
+export interface RestoreInput {
+  path: string;
+  mode: RestoreMode;
+  safetyDir?: string | undefined;
+}
+
+const cancelled = (signal: AbortSignal) => {
+  if (signal.aborted) throw new AppError('CANCELLED', 'The restore was cancelled; nothing was written.');
+};
+
+/** Beyond this many users the chain is checked in one pass over the log rather than user by user. */
+const PER_USER_CHECK_LIMIT = 200;
+
+/**
+ * backup.restore.plan: the whole file is validated and previewed inside a transaction that is
+ * always rolled back, so planning never changes the database (temporary tables only).
+ */
+export async function planRestore(
+  knex: Knex,
+  input: RestoreInput,
+  options: WorkOptions,
+): Promise<RestorePlan> {
+  const trx = await knex.transaction();
+  try {
+    const staged = await stageBackup(trx, input.path, options);
+    cancelled(options.signal);
+    return await previewRestore(trx, staged, input.path, input.mode);
+  } finally {
+    await trx.rollback();
+  }
+}
+
+/** The users in the file get their ledger lock, so no earn or redeem for them runs meanwhile. */
+async function lockScope(trx: Knex): Promise<void> {
+  await trx.raw(
+    `SELECT count(*) FROM (SELECT id FROM user_points WHERE user_id IN (SELECT id FROM bk_users)
+     ORDER BY user_id FOR UPDATE) locked`,
+  );
+}
+
+async function safetyBackup(
+  trx: Knex,
+  staged: Staged,
+  input: RestoreInput,
+  source: ContentSource,
+  options: WorkOptions,
+): Promise<string | null> {
+  const existing = (await trx.raw(
+    `SELECT u.id FROM bk_users s JOIN users u ON u.id = s.id ORDER BY u.id`,
+  )) as {
+    rows: Array<{ id: number }>;
+  };
+  if (staged.header.scope !== 'full' && existing.rows.length === 0) return null;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const path = join(input.safetyDir ?? dirname(input.path), `pointkeeper-safety-${stamp}.ndjson.gz`);
+  const scope = staged.header.scope === 'full' ? 'full' : { userIds: existing.rows.map((r) => r.id) };
+  await writeBackup(trx, scope, path, source, {
+    signal: options.signal,
+    onProgress: (p) => options.onProgress({ ...p, phase: `safety backup: ${p.phase}` }),
+  });
+  return path;
+}
+
+/** After writing: every touched user's chain must hold; their copies are compared with the log. */
+async function checkRestored(trx: Knex): Promise<RestoreResult['checks'] & { breaks: ChainBreak[] }> {
+  const users = ((await trx('bk_touched').pluck('user_id')) as number[]).sort((a, b) => a - b);
+  let breaks: ChainBreak[] = [];
+  if (users.length <= PER_USER_CHECK_LIMIT) {
+    for (const userId of users) breaks.push(...(await chainBreaksOf(trx, userId)));
+  } else {
+    const rows = (await chainBreaksQuery(trx)
+      .whereIn('l.user_id', trx('bk_touched').select('user_id'))
+      .limit(20)) as Array<{
+      user_id: number;
+      transaction_id: number;
+      previous_id: number | null;
+      kind: ChainBreak['kind'];
+    }>;
+    breaks = rows.map((r) => ({
+      userId: r.user_id,
+      transactionId: r.transaction_id,
+      previousId: r.previous_id,
+      kind: r.kind,
+    }));
+  }
+  const totals = logTotalsQuery(trx).whereIn('user_id', trx('bk_touched').select('user_id'));
+  const mismatches = (await trx.raw(
+    `SELECT count(*)::int AS n FROM bk_touched t JOIN users u ON u.id = t.user_id
+     LEFT JOIN user_points up ON up.user_id = t.user_id LEFT JOIN (?) lt ON lt.user_id = t.user_id
+     WHERE coalesce(up.points, 0) <> coalesce(lt.balance, 0) OR u.rewards <> coalesce(lt.balance, 0)
+        OR coalesce(up.total_earned, 0) <> coalesce(lt.credits, 0) OR coalesce(up.total_redeemed, 0) <> coalesce(lt.debits, 0)`,
+    [totals],
+  )) as { rows: Array<{ n: number }> };
+  return { users: users.length, chainBreaks: breaks.length, copyMismatches: mismatches.rows[0]!.n, breaks };
+}
+
+/**
+ * backup.restore.apply, in one transaction: validate and stage the file, lock its users, write a
+ * safety backup of what is about to change, write, advance sequences, then verify every restored
+ * user's chain. Any refusal, failure or cancel rolls everything back.
+ */
+export async function applyRestore(
+  knex: Knex,
+  input: RestoreInput,
+  source: ContentSource,
+  options: WorkOptions,
+): Promise<RestoreResult> {
+  const started = performance.now();
+  return knex.transaction(async (trx) => {
+    const staged = await stageBackup(trx, input.path, options);
+    cancelled(options.signal);
+    await lockScope(trx);
+    const plan = await previewRestore(trx, staged, input.path, input.mode);
+    const safety = await safetyBackup(trx, staged, input, source, options);
+    cancelled(options.signal);
+    options.onProgress({ phase: 'write', rows: 0, totalRows: null });
+    const applied = await writeStaged(trx, staged, input.mode);
+    cancelled(options.signal);
+    const { breaks, ...checks } = await checkRestored(trx);
+    if (breaks.length > 0) {
+      const b = breaks[0]!;
+      throw new AppError(
+        'VALIDATION',
+        `The restore would leave ${breaks.length} broken chain link(s) (first: user ${b.userId}, transaction ${b.transactionId}, ${b.kind}); nothing was written.`,
+        breaks.slice(0, 20),
+      );
+    }
+    cancelled(options.signal);
+    return {
+      ...plan,
+      safetyBackup: safety,
+      applied,
+      checks,
+      seconds: Math.round((performance.now() - started) / 10) / 100,
+    };
+  });
+}

@@ -1,0 +1,135 @@
+import type { Knex } from 'knex';
+import type { BackupHeader, BackupTable, TableCounts } from '../../../shared/contract/backup';
+import { AppError } from '../../errors';
+import { tableColumns, useBackupSettings } from './content';
+import type { WorkOptions } from './export';
+import { readBackup, type RowVisit } from './reader';
+import { REFERENCES } from './rows';
+
+/** Rows per INSERT into the staging tables (one bound JSON parameter each). */
+const BATCH_ROWS = 2000;
+
+export interface Staged {
+  header: BackupHeader;
+  sha256: string;
+  counts: TableCounts;
+  /** The tables the file holds, and the columns it gives for each. */
+  columns: Partial<Record<BackupTable, string[]>>;
+}
+
+/** The temporary copy of a table's rows from the file, with each row's line number in `_line`. */
+export const stagingTable = (table: BackupTable) => `bk_${table}`;
+
+const invalid = (message: string, details?: unknown) => new AppError('VALIDATION', message, details);
+
+async function createStaging(
+  trx: Knex,
+  header: BackupHeader,
+): Promise<Partial<Record<BackupTable, string[]>>> {
+  const live = await tableColumns(trx);
+  const columns: Partial<Record<BackupTable, string[]>> = {};
+  for (const { name, columns: fileColumns } of header.tables) {
+    const missing = fileColumns.find((c) => !live[name]?.includes(c));
+    if (missing)
+      throw invalid(`Line 1 (header): this database has no column ${name}.${missing}; migrate it first.`);
+    // No constraints on the copy: the file is judged by the checks below, with line numbers.
+    await trx.raw(`CREATE TEMP TABLE ?? ON COMMIT DROP AS SELECT * FROM ?? WITH NO DATA`, [
+      stagingTable(name),
+      name,
+    ]);
+    await trx.raw(`ALTER TABLE ?? ADD COLUMN _line integer NOT NULL`, [stagingTable(name)]);
+    columns[name] = fileColumns;
+  }
+  return columns;
+}
+
+/** One INSERT per batch: PostgreSQL parses the rows' own JSON text, so nothing is re-encoded. */
+async function flush(trx: Knex, table: BackupTable, columns: string[], batch: RowVisit[]): Promise<void> {
+  if (batch.length === 0) return;
+  const json = `[${batch.map((r) => `{"_line":${r.line},${r.text.slice(1)}`).join(',')}]`;
+  const list = [...columns, '_line'].map((c) => `"${c}"`).join(', ');
+  await trx.raw(`INSERT INTO ?? (${list}) SELECT ${list} FROM json_populate_recordset(NULL::??, ?::json)`, [
+    stagingTable(table),
+    stagingTable(table),
+    json,
+  ]);
+}
+
+/** References must resolve in the file or the database: the first few that do not, by line. */
+async function checkReferences(trx: Knex, staged: Partial<Record<BackupTable, string[]>>): Promise<void> {
+  for (const ref of REFERENCES) {
+    if (!staged[ref.table]?.includes(ref.column)) continue;
+    const inFile = staged[ref.target]
+      ? `AND NOT EXISTS (SELECT 1 FROM ${stagingTable(ref.target)} x WHERE x.id = s.${ref.column})`
+      : '';
+    const r = (await trx.raw(
+      `SELECT s._line AS line, s.id, s.${ref.column} AS ref FROM ${stagingTable(ref.table)} s
+       WHERE s.${ref.column} IS NOT NULL ${inFile}
+         AND NOT EXISTS (SELECT 1 FROM ${ref.target} d WHERE d.id = s.${ref.column})
+       ORDER BY s._line LIMIT 5`,
+    )) as { rows: Array<{ line: number; id: number; ref: number }> };
+    const first = r.rows[0];
+    if (first)
+      throw invalid(
+        `Line ${first.line} (${ref.table} id ${first.id}): ${ref.column} ${first.ref} is neither in the file nor in the database.`,
+        r.rows,
+      );
+  }
+}
+
+/** Emails are unique (case-insensitively) across users: in the file, and against the database. */
+async function checkEmails(trx: Knex, staged: Partial<Record<BackupTable, string[]>>): Promise<void> {
+  if (!staged.users) return;
+  const inFile = (await trx.raw(
+    `SELECT max(_line) AS line, min(_line) AS first, lower(email) AS email FROM bk_users
+     GROUP BY lower(email) HAVING count(*) > 1 ORDER BY 1 LIMIT 1`,
+  )) as { rows: Array<{ line: number; first: number; email: string }> };
+  const dup = inFile.rows[0];
+  if (dup) throw invalid(`Line ${dup.line} (users): email ${dup.email} is also on line ${dup.first}.`);
+  const taken = (await trx.raw(
+    `SELECT s._line AS line, s.id, s.email, u.id AS other FROM bk_users s
+     JOIN users u ON lower(u.email) = lower(s.email) AND u.id <> s.id ORDER BY s._line LIMIT 5`,
+  )) as { rows: Array<{ line: number; id: number; email: string; other: number }> };
+  const t = taken.rows[0];
+  if (t)
+    throw invalid(
+      `Line ${t.line} (users id ${t.id}): email ${t.email} belongs to user ${t.other} in the database.`,
+      taken.rows,
+    );
+}
+
+/**
+ * Reads the whole file into temporary tables of `trx` (dropped at its end), checking as it goes
+ * (structure, schemas, order, checksum: see reader.ts) and then as a whole (references, unique
+ * emails). Throws VALIDATION naming the line on the first problem; the real tables are not touched.
+ */
+export async function stageBackup(trx: Knex, path: string, options: WorkOptions): Promise<Staged> {
+  await useBackupSettings(trx);
+  let columns: Partial<Record<BackupTable, string[]>> = {};
+  let batch: RowVisit[] = [];
+  let rows = 0;
+  const summary = await readBackup(path, {
+    strict: true,
+    signal: options.signal,
+    onHeader: async (header) => {
+      columns = await createStaging(trx, header);
+    },
+    onRow: async (row) => {
+      if (batch.length > 0 && (batch[0]!.table !== row.table || batch.length >= BATCH_ROWS)) {
+        await flush(trx, batch[0]!.table, columns[batch[0]!.table]!, batch);
+        rows += batch.length;
+        batch = [];
+        options.onProgress({ phase: `read ${row.table}`, rows, totalRows: null });
+      }
+      batch.push(row);
+    },
+  });
+  if (batch[0]) await flush(trx, batch[0].table, columns[batch[0].table]!, batch);
+  for (const table of Object.keys(columns)) {
+    await trx.raw(`CREATE INDEX ON ?? (id)`, [stagingTable(table as BackupTable)]);
+    await trx.raw(`ANALYZE ??`, [stagingTable(table as BackupTable)]);
+  }
+  await checkReferences(trx, columns);
+  await checkEmails(trx, columns);
+  return { header: summary.header, sha256: summary.sha256, counts: summary.counts, columns };
+}
