@@ -1,7 +1,15 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
-import type { ExportResult, InspectResult, TableCounts } from '../../../shared/contract/backup';
-import { printFields, printJson } from '../output';
+import { createInterface } from 'node:readline/promises';
+import { Option, type Command } from 'commander';
+import type {
+  ExportResult,
+  InspectResult,
+  RestoreMode,
+  RestorePlan,
+  RestoreResult,
+  TableCounts,
+} from '../../../shared/contract/backup';
+import { printFields, printJson, printTable } from '../output';
 import { wholeNumber } from '../parse';
 import { CliExit, withCli } from '../runtime';
 
@@ -36,6 +44,51 @@ function printInspect(r: InspectResult): void {
   });
 }
 
+function printPlan(p: RestorePlan): void {
+  process.stdout.write(`Restore ${p.path} (${p.mode}), content sha256 ${p.sha256}\n`);
+  printTable(p.tables as unknown as Array<Record<string, unknown>>, [
+    'table',
+    'inFile',
+    'insert',
+    'identical',
+    'conflicting',
+    'remove',
+  ]);
+  process.stdout.write(`\nBalances changing: ${p.balances.changed}\n`);
+  for (const b of p.balances.shown.slice(0, 20))
+    process.stdout.write(`  user ${b.userId}: ${b.before} → ${b.after}\n`);
+  if (p.problems.length)
+    process.stdout.write(`\nRows not restored as in the file (first ${p.problems.length}):\n`);
+  for (const x of p.problems.slice(0, 20))
+    process.stdout.write(`  line ${x.line} ${x.table} id ${x.id}: ${x.problem}\n`);
+}
+
+function printResult(r: RestoreResult): void {
+  process.stdout.write(
+    `\nRestored in ${r.seconds} s. Safety backup: ${r.safetyBackup ?? '(nothing existed to save)'}\n`,
+  );
+  printTable(
+    Object.entries(r.applied).map(([table, c]) => ({ table, ...c })),
+    ['table', 'inserted', 'updated', 'removed'],
+  );
+  process.stdout.write(
+    `Checked ${r.checks.users} user(s): ${r.checks.chainBreaks} broken chain link(s), ${r.checks.copyMismatches} copy mismatch(es).\n`,
+  );
+}
+
+/** A destructive restore asks for the mode's name typed back, unless --yes. */
+async function confirmed(mode: RestoreMode): Promise<boolean> {
+  if (!process.stdin.isTTY)
+    throw new CliExit(2, 'Restoring needs a typed confirmation on a terminal, or --yes in scripts.');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Type "${mode}" to restore, anything else to stop: `);
+    return answer.trim() === mode;
+  } finally {
+    rl.close();
+  }
+}
+
 const collect = (value: string, previous: number[] = []) => [...previous, wholeNumber(value)];
 
 export function backupCommand(program: Command): void {
@@ -67,6 +120,59 @@ export function backupCommand(program: Command): void {
         if (o.json) printJson(r);
         else printInspect(r);
         if (r.problem) throw new CliExit(1, `error [VALIDATION]: ${r.problem}`);
+      }),
+    );
+  backup
+    .command('restore')
+    .description('Validate the whole file, preview the changes, then restore in one transaction')
+    .argument('<file>', 'the backup file')
+    .addOption(
+      new Option('--mode <mode>', 'merge: add what is missing; replace: users exactly as in the file')
+        .choices(['merge', 'replace'])
+        .makeOptionMandatory(),
+    )
+    .option('--dry-run', 'validate and preview only; write nothing')
+    .option('--yes', 'restore without asking (scripts)')
+    .option('--safety-dir <dir>', 'where the automatic safety backup goes (default: beside the file)')
+    .option('--json', 'print JSON')
+    .action(
+      (
+        file: string,
+        o: { mode: RestoreMode; dryRun?: boolean; yes?: boolean; safetyDir?: string; json?: boolean },
+      ) =>
+        withCli(async (cli) => {
+          const path = resolve(file);
+          const plan = await cli.call('backup.restore.plan', { path, mode: o.mode });
+          if (o.dryRun || !o.json) {
+            if (o.json) return printJson(plan);
+            printPlan(plan);
+            if (o.dryRun) return;
+          }
+          if (!o.yes && !(await confirmed(o.mode))) throw new CliExit(1, 'Not restored: not confirmed.');
+          const result = await cli.call('backup.restore.apply', {
+            path,
+            mode: o.mode,
+            ...(o.safetyDir ? { safetyDir: resolve(o.safetyDir) } : {}),
+          });
+          if (o.json) printJson(result);
+          else printResult(result);
+        }),
+    );
+  backup
+    .command('verify')
+    .description('Restore the file into a scratch database and check its chains and copies there')
+    .argument('<file>', 'the backup file')
+    .option('--json', 'print JSON')
+    .action((file: string, o: { json?: boolean }) =>
+      withCli(async (cli) => {
+        const r = await cli.call('backup.verify', { path: resolve(file) });
+        if (o.json) printJson(r);
+        else printFields({ ...r });
+        if (!r.ok)
+          throw new CliExit(
+            1,
+            `error [VALIDATION]: the backup restores with ${r.chainBreaks} broken chain link(s) and ${r.copyMismatches} copy mismatch(es).`,
+          );
       }),
     );
 }
