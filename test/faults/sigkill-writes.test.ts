@@ -39,8 +39,12 @@ function runAndKill(okLines: number): Promise<number> {
         .filter((l) => l === 'ok').length;
       if (seen >= okLines && child.exitCode === null) child.kill('SIGKILL');
     });
-    child.on('exit', (_code, signal) =>
-      signal === 'SIGKILL' ? resolve(seen) : reject(new Error(`exited ${signal}`)),
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL'
+        ? resolve(seen)
+        : reject(
+            new Error(`the write loop ended by itself (code ${code}, signal ${signal}) after ${seen} writes`),
+          ),
     );
   });
 }
