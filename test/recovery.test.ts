@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryAction, RecoveryDecision, RecoveryPlan } from '../src/shared/contract';
+import { appendTransaction } from '../src/main/ledger/append';
 import { applyRecovery } from '../src/main/ledger/recovery/apply';
 import { planRecovery } from '../src/main/ledger/recovery/plan';
 import { createTestDb, type TestDb } from './support/db';
@@ -51,12 +52,12 @@ const KINDS: Record<string, (id: number) => Promise<unknown>> = {
       .where({ user_id: id })
       .update({ points: 50, total_earned: 50, total_redeemed: 0, last_earned_at: null });
   },
-  computed_negative: async (id) => {
-    // A debit recorded without its credit: the log sums below zero.
-    await db
-      .knex('points_transactions')
-      .insert({ user_id: id, type: 'redeemed', points: -400, description: 'lost credit' });
-  },
+  computed_negative: (id) =>
+    // A debit recorded without its credit: the log sums below zero. Appended (and so sealed in
+    // the hash chain) but without the ledger's balance check or its copies.
+    db.knex.transaction((trx) =>
+      appendTransaction(trx, { user_id: id, type: 'redeemed', points: -400, description: 'lost credit' }),
+    ),
 };
 
 /** Users of balance_without_transactions get no history (their log is empty). */
@@ -91,6 +92,12 @@ async function logSum(id: number): Promise<number> {
   return Number(r?.s ?? 0);
 }
 
+/** The audit's own verdict on a user: the kinds of discrepancy it finds. */
+async function auditKinds(id: number): Promise<string[]> {
+  const audit = await unwrap(db.call('audit.user', { userId: id }));
+  return audit.dataIntegrity.discrepancies.map((d) => d.code);
+}
+
 async function planFor(action: RecoveryAction, ids: number[]): Promise<RecoveryPlan> {
   return unwrap(db.call('recovery.plan', { action, scope: { userIds: ids } }));
 }
@@ -108,6 +115,7 @@ describe.each(['recover', 'sync'] as const)('%s, for each discrepancy kind', (ac
     const storedBefore = before.points ?? before.rewards;
     const logBefore = await logSum(id);
     expect(await uncleanUsers(db.knex, [id, bystander])).toEqual([id]);
+    if (kind !== 'last_earned_mismatch') expect(await auditKinds(id)).not.toEqual([]);
 
     const plan = await planFor(action, [id, bystander]);
     expect(plan.users.map((u) => u.userId)).toEqual([id]);
@@ -133,9 +141,12 @@ describe.each(['recover', 'sync'] as const)('%s, for each discrepancy kind', (ac
       expect(after).toEqual(before);
       expect(logAfter).toBe(logBefore);
       expect(plan.totals.usersBlocked).toBe(1);
+      expect(await auditKinds(id)).toContain('negative_balance');
       return;
     }
     expect(await uncleanUsers(db.knex, [id, bystander])).toEqual([]);
+    expect(await auditKinds(id)).toEqual([]);
+    expect(await auditKinds(bystander)).toEqual([]);
     // The plan's after values are what was written.
     const planned = user!.changes.find((c) => c.column === 'user_points.points');
     expect(after.points).toBe(planned ? planned.after : before.points);
@@ -371,6 +382,8 @@ describe("scopes 'discrepancies' and 'all'", () => {
       db.call('recovery.apply', { action: 'recover', scope: 'all', fingerprint: all.fingerprint }),
     );
     expect(await uncleanUsers(db.knex)).toEqual([]);
+    const scan = await unwrap(db.call('audit.scan', { verifyChain: true }));
+    expect(scan).toMatchObject({ status: 'done', discrepancies: 0 });
     const after = await storedCopies(db.knex);
     for (const [id, b] of before)
       expect(after.get(id)!.points).toBeGreaterThanOrEqual(Math.max(b.points ?? b.rewards, 0));
