@@ -1,6 +1,8 @@
 import { test as base, expect } from '@playwright/test';
 import { CALL_NAMES, type CallInput, type CallName, type CallOutput } from '../src/shared/contract';
 import type { Result } from '../src/shared/result';
+import type { Role } from '../src/shared/roles';
+import type { TestLogin } from './host/databases';
 import type { DesktopRecord, DialogKind } from './host/scriptedDesktop';
 import { installBridge } from './bridge';
 import { startHost, type HostProcess } from './support/hostProcess';
@@ -11,6 +13,10 @@ export interface TestDatabase {
   rpcBase: string;
   /** Calls the same bridge the page uses: what the database says, to compare the screen with. */
   call<K extends CallName>(name: K, input: CallInput<K>): Promise<Result<CallOutput<K>>>;
+  /** A new login in a Pointkeeper role that may connect to this database, for a profile. */
+  createLogin(role: Role): Promise<TestLogin>;
+  /** The raw profiles.json the Connect screen wrote (null before the first save). */
+  profilesFile(): Promise<string | null>;
   /** The host's scripted native dialogs for this database: answer them beforehand, read what was asked. */
   dialogs: {
     /** Queues answers for the next dialogs of a kind: a path, or null for Cancel. */
@@ -22,6 +28,8 @@ export interface TestDatabase {
 interface TestFixtures {
   /** Whether the test's database starts with the host's demo data (default) or empty. */
   seeded: boolean;
+  /** Whether the Connect screen finds a keychain (default) or none, as on Linux without a Secret Service. */
+  keychain: boolean;
   database: TestDatabase;
 }
 
@@ -29,20 +37,30 @@ interface WorkerFixtures {
   host: HostProcess;
 }
 
-async function createDatabase(host: HostProcess, seeded: boolean): Promise<TestDatabase> {
+async function createDatabase(host: HostProcess, seeded: boolean, keychain: boolean): Promise<TestDatabase> {
   const response = await fetch(`${host.url}/__host/databases`, {
     method: 'POST',
-    body: JSON.stringify({ seeded }),
+    body: JSON.stringify({ seeded, keychain }),
   });
   if (!response.ok) throw new Error(`the host could not create a database: ${response.status}`);
   const { database, rpcBase } = (await response.json()) as { database: string; rpcBase: string };
-  const dialogsUrl = `${host.url}/__host/databases/${database}/dialogs`;
+  const control = `${host.url}/__host/databases/${database}`;
+  const dialogsUrl = `${control}/dialogs`;
   return {
     name: database,
     rpcBase,
     async call(name, input) {
       const r = await fetch(`${host.url}${rpcBase}${name}`, { method: 'POST', body: JSON.stringify(input) });
       return (await r.json()) as never;
+    },
+    async createLogin(role) {
+      const r = await fetch(`${control}/logins`, { method: 'POST', body: JSON.stringify({ role }) });
+      if (!r.ok) throw new Error(`the host could not create a login: ${await r.text()}`);
+      return (await r.json()) as TestLogin;
+    },
+    async profilesFile() {
+      const r = await fetch(`${control}/profiles-file`);
+      return r.ok ? r.text() : null;
     },
     dialogs: {
       async answer(kind, ...answers) {
@@ -69,8 +87,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker', timeout: 180_000 },
   ],
   seeded: [true, { option: true }],
-  database: async ({ host, seeded }, use) => {
-    const db = await createDatabase(host, seeded);
+  keychain: [true, { option: true }],
+  database: async ({ host, seeded, keychain }, use) => {
+    const db = await createDatabase(host, seeded, keychain);
     await use(db);
     await fetch(`${host.url}/__host/databases/${db.name}`, { method: 'DELETE' });
   },

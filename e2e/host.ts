@@ -61,7 +61,7 @@ try {
     users: Number(values.users),
     transactions: Number(values.transactions),
   });
-  const database = await databases.clone(true);
+  const database = await databases.clone({ seeded: true, keychain: true });
   const { server, url } = await listen(databases, RENDERER, {
     port: Number(values.port),
     defaultDatabase: database,

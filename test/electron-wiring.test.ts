@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningApp } from '../src/main/electron/app';
 import { CONTENT_SECURITY_POLICY } from '../src/main/electron/appUrl';
+import { memoryKeychain } from '../src/main/desktop/keychain';
 import { CALL_NAMES, channelOf } from '../src/shared/contract';
 import { createTestDb, type TestDb } from './support/db';
 import { fake, fakeEvent, type FakeFrame } from './support/fakeElectron';
@@ -59,10 +60,11 @@ beforeAll(async () => {
   const started = await runApp(paths, {
     env: { POINTKEEPER_HOME: home, DATABASE_URL: databaseUrl(db.connection) },
     takeOverSignals: false,
+    keychain: memoryKeychain(),
   });
   if (!started) throw new Error('the app did not start');
   running = started;
-  await running.connections.settled();
+  await running.ready;
 });
 
 afterAll(async () => {

@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { handlers } from '../../src/main/api/handlers/index';
 import { createLocalHandlers } from '../../src/main/api/local';
 import { createDispatcher, type Dispatcher } from '../../src/main/api/registry';
 import { createKnex, type PgConnection } from '../../src/main/db/knex';
 import { migrateLatest } from '../../src/main/db/migrate';
-import { openSession, type Session } from '../../src/main/db/session';
+import { openSession } from '../../src/main/db/session';
+import { Connections } from '../../src/main/desktop/connections';
+import { memoryKeychain } from '../../src/main/desktop/keychain';
+import { ProfilesService } from '../../src/main/desktop/profiles';
+import { ProfilesStore } from '../../src/main/desktop/profilesStore';
+import { PG_GROUP_ROLE, type Role } from '../../src/shared/roles';
 import { onMaintenanceDb } from './cluster';
 import { ScriptedDesktop } from './scriptedDesktop';
 
@@ -14,10 +22,31 @@ export interface SeedOptions {
 }
 
 interface Open {
-  session: Session;
+  connections: Connections;
   dispatch: Dispatcher;
   desktop: ScriptedDesktop;
+  /** The data folder of this database's profiles (profiles.json), removed with it. */
+  home: string;
+  logins: string[];
 }
+
+export interface CloneOptions {
+  seeded: boolean;
+  /** False: the profiles see no keychain, as on Linux without a Secret Service. */
+  keychain: boolean;
+}
+
+/** A login a test can put in a profile: as the Connect screen would need it. */
+export interface TestLogin {
+  host: string;
+  port: number;
+  database: string;
+  login: string;
+  password: string;
+}
+
+const NO_KEYCHAIN =
+  'No OS keychain is available (the test host has none). Pointkeeper will ask for the password each time and never writes it to disk.';
 
 /** Database names are ours alone: a random run id keeps parallel hosts on one server apart. */
 const newName = (prefix: string) => `pk_e2e_${prefix}_${randomBytes(4).toString('hex')}`;
@@ -57,16 +86,49 @@ export class Databases {
     }
   }
 
-  /** A new database cloned from a template, with its own session and dispatcher. */
-  async clone(seeded: boolean): Promise<string> {
+  /**
+   * A new database cloned from a template, with its own dispatcher, connected as the host's
+   * superuser; its Connect screen has profiles of its own (a temporary data folder, a keychain
+   * in memory) and may switch the session to another login.
+   */
+  async clone({ seeded, keychain }: CloneOptions): Promise<string> {
     const name = newName(seeded ? 'seeded' : 'empty');
     const template = seeded ? this.templates.seeded : this.templates.empty;
     await onMaintenanceDb(this.admin, `CREATE DATABASE ${name} TEMPLATE ${template}`);
     const session = await openSession({ kind: 'server', connection: { ...this.admin, database: name } });
+    const home = await mkdtemp(join(tmpdir(), 'pk-e2e-profiles-'));
+    const connections = new Connections();
+    const profiles = new ProfilesService({
+      home,
+      store: new ProfilesStore(home),
+      keychain: memoryKeychain(keychain ? null : NO_KEYCHAIN),
+      connections,
+    });
+    await profiles.adopt(session);
     const desktop = new ScriptedDesktop();
-    const local = createLocalHandlers({ desktop });
-    this.open.set(name, { session, desktop, dispatch: createDispatcher(handlers, () => session, local) });
+    const local = createLocalHandlers({ desktop, profiles });
+    const dispatch = createDispatcher(handlers, () => connections.session, local);
+    this.open.set(name, { connections, desktop, dispatch, home, logins: [] });
     return name;
+  }
+
+  /** A fresh login in a Pointkeeper role, able to connect to the database `name`. */
+  async createLogin(name: string, role: Role): Promise<TestLogin | null> {
+    const entry = this.open.get(name);
+    if (!entry) return null;
+    const login = `${name}_${role}_${entry.logins.length}`;
+    const password = randomBytes(12).toString('hex');
+    await onMaintenanceDb(
+      this.admin,
+      `CREATE ROLE ${login} LOGIN PASSWORD '${password}' IN ROLE ${PG_GROUP_ROLE[role]}`,
+    );
+    entry.logins.push(login);
+    return { host: this.admin.host, port: this.admin.port, database: name, login, password };
+  }
+
+  /** The data folder holding this database's profiles.json. */
+  profilesHome(name: string): string | null {
+    return this.open.get(name)?.home ?? null;
   }
 
   dispatcher(name: string): Dispatcher | null {
@@ -82,8 +144,10 @@ export class Databases {
     const entry = this.open.get(name);
     if (!entry) return false;
     this.open.delete(name);
-    await entry.session.close();
+    await entry.connections.close();
     await onMaintenanceDb(this.admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (const login of entry.logins) await onMaintenanceDb(this.admin, `DROP ROLE IF EXISTS ${login}`);
+    await rm(entry.home, { recursive: true, force: true });
     return true;
   }
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PROFILES_FILE } from '../../src/main/desktop/profilesStore';
 import { CALL_NAMES } from '../../src/shared/contract';
 import { fail, type Result } from '../../src/shared/result';
 import { installBridge } from '../bridge';
@@ -64,8 +65,8 @@ async function rpc(
 /** Test control: a fresh database per test (`POST`), dropped when the test ends (`DELETE`). */
 async function control(dbs: Databases, req: IncomingMessage, res: ServerResponse, name?: string) {
   if (req.method === 'POST' && !name) {
-    const { seeded } = (await readJson(req)) as { seeded?: boolean };
-    const database = await dbs.clone(seeded !== false);
+    const { seeded, keychain } = (await readJson(req)) as { seeded?: boolean; keychain?: boolean };
+    const database = await dbs.clone({ seeded: seeded !== false, keychain: keychain !== false });
     return sendJson(res, 201, { database, rpcBase: rpcBase(database) });
   }
   if (req.method === 'DELETE' && name) return sendJson(res, (await dbs.drop(name)) ? 200 : 404, {});
@@ -90,6 +91,26 @@ async function dialogs(dbs: Databases, name: string, req: IncomingMessage, res: 
   sendJson(res, 200, {});
 }
 
+/** Test control: a login in a Pointkeeper role for the Connect screen (`POST {role}`). */
+async function logins(dbs: Databases, name: string, req: IncomingMessage, res: ServerResponse) {
+  const { role } = (await readJson(req)) as { role?: unknown };
+  if (role !== 'auditor' && role !== 'operator' && role !== 'admin')
+    return sendJson(res, 400, { error: 'expected {role: "auditor"|"operator"|"admin"}' });
+  const login = await dbs.createLogin(name, role);
+  return login
+    ? sendJson(res, 201, login)
+    : sendJson(res, 404, { error: `no database ${name} on this host` });
+}
+
+/** Test control: the raw profiles.json of a database's Connect screen (404 before the first save). */
+async function profilesFile(dbs: Databases, name: string, res: ServerResponse) {
+  const home = dbs.profilesHome(name);
+  if (!home) return sendJson(res, 404, { error: `no database ${name} on this host` });
+  const text = await readFile(join(home, PROFILES_FILE), 'utf8').catch(() => null);
+  if (text === null) return res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': 'application/json' }).end(text);
+}
+
 /** The same installer the Playwright fixture uses, as a same-origin script (the CSP allows 'self'). */
 const bridgeScript = () =>
   `(${installBridge.toString()})(${JSON.stringify({ rpcBase: '/rpc/', callNames: CALL_NAMES })});`;
@@ -108,6 +129,10 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse) {
     const rpcMatch = /^(?:\/db\/([a-z0-9_]+))?\/rpc\/([A-Za-z0-9_.]+)$/.exec(path);
     if (rpcMatch) return rpc(ctx.dbs, rpcMatch[1] ?? ctx.defaultDatabase, rpcMatch[2]!, req, res);
   }
+  const loginsMatch = /^\/__host\/databases\/([a-z0-9_]+)\/logins$/.exec(path);
+  if (loginsMatch && req.method === 'POST') return logins(ctx.dbs, loginsMatch[1]!, req, res);
+  const profilesMatch = /^\/__host\/databases\/([a-z0-9_]+)\/profiles-file$/.exec(path);
+  if (profilesMatch && req.method === 'GET') return profilesFile(ctx.dbs, profilesMatch[1]!, res);
   const dialogsMatch = /^\/__host\/databases\/([a-z0-9_]+)\/dialogs$/.exec(path);
   if (dialogsMatch) return dialogs(ctx.dbs, dialogsMatch[1]!, req, res);
   const controlMatch = /^\/__host\/databases(?:\/([a-z0-9_]+))?$/.exec(path);

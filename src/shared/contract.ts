@@ -4,6 +4,7 @@ import type { CallDef } from './contract/define';
 import { backupCalls } from './contract/backup';
 import { demoCalls } from './contract/demo';
 import { desktopCalls } from './contract/desktop';
+import { profilesCalls } from './contract/profiles';
 import { operationsCalls } from './contract/operations';
 import { pointsCalls } from './contract/points';
 import { recoveryCalls } from './contract/recovery';
@@ -27,6 +28,7 @@ export const contract = {
   ...recoveryCalls,
   ...backupCalls,
   ...desktopCalls,
+  ...profilesCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -56,4 +58,5 @@ export type * from './contract/verify';
 export type * from './contract/recovery';
 export type * from './contract/backup';
 export type * from './contract/desktop';
+export type * from './contract/profiles';
 export type { Page } from './contract/common';

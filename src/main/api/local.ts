@@ -1,14 +1,17 @@
 import type { DesktopPort } from '../desktop/dialogs';
 import { noDesktop } from '../desktop/dialogs';
+import { noProfiles, type ProfilesPort } from '../desktop/profiles';
 import type { LocalHandlers } from './types';
 
 export interface HostPorts {
   desktop: DesktopPort;
+  /** Absent in hosts without a Connect screen. */
+  profiles?: ProfilesPort;
 }
 
 /** The local calls, answered through the host's ports. */
 export function createLocalHandlers(ports: HostPorts): LocalHandlers {
-  const { desktop } = ports;
+  const { desktop, profiles = noProfiles() } = ports;
   return {
     'dialog.saveFile': async (input) => ({ path: await desktop.saveFile(input) }),
     'dialog.openFile': async (input) => ({ path: await desktop.openFile(input) }),
@@ -16,6 +19,19 @@ export function createLocalHandlers(ports: HostPorts): LocalHandlers {
       await desktop.showInFolder(path);
       return { shown: true };
     },
+    'profiles.list': () => profiles.overview(),
+    'profiles.save': (input) => profiles.save(input),
+    'profiles.delete': async ({ id }) => {
+      await profiles.remove(id);
+      return { deleted: true };
+    },
+    'profiles.test': (input) => profiles.test(input),
+    'connection.connect': ({ profileId, password }) => profiles.connect(profileId, password),
+    'connection.disconnect': () => profiles.disconnect(),
+    'connection.lock': () => profiles.lock(),
+    'connection.setIdleLock': async ({ minutes }) => ({
+      idleLockMinutes: await profiles.setIdleLock(minutes),
+    }),
   };
 }
 

@@ -8,6 +8,9 @@ import { createDispatcher, type Dispatcher } from '../api/registry';
 import { openSession } from '../db/session';
 import { cliHome, resolveTarget } from '../db/target';
 import { Connections } from '../desktop/connections';
+import { keytarKeychain, type Keychain } from '../desktop/keychain';
+import { ProfilesService } from '../desktop/profiles';
+import { ProfilesStore } from '../desktop/profilesStore';
 import { logger } from '../logger';
 import { registerCalls } from './ipc';
 import { quitCleanly } from './lifecycle';
@@ -27,7 +30,10 @@ export interface AppPaths {
 export interface RunningApp {
   home: string;
   connections: Connections;
+  profiles: ProfilesService;
   dispatch: Dispatcher;
+  /** Settles when the connection made at start succeeded or failed. */
+  ready: Promise<void>;
   window(): BrowserWindow | null;
 }
 
@@ -40,6 +46,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Take SIGINT/SIGTERM/SIGHUP over (the real app does; a test inside a runner must not). */
   takeOverSignals?: boolean;
+  /** The OS keychain through keytar unless given (tests give one in memory). */
+  keychain?: Keychain;
 }
 
 export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise<RunningApp | null> {
@@ -53,7 +61,14 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
   app.setPath('userData', join(home, 'electron'));
   const connections = new Connections();
   let win: BrowserWindow | null = null;
-  const local = createLocalHandlers({ desktop: electronDesktop(() => win) });
+  const profiles = new ProfilesService({
+    home,
+    store: new ProfilesStore(home),
+    keychain: options.keychain ?? keytarKeychain(),
+    connections,
+    log: (line) => logger.info(line),
+  });
+  const local = createLocalHandlers({ desktop: electronDesktop(() => win), profiles });
   const dispatch = createDispatcher(handlers, () => connections.session, local);
   quitCleanly(app, () => connections.close(), options.takeOverSignals === false ? null : process);
   app.on('second-instance', () => {
@@ -66,17 +81,17 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, Boolean(paths.devUrl))));
   secureSession(electronSession.defaultSession);
   const appUrl = paths.devUrl ?? pathToFileURL(paths.rendererFile).href;
+  const started = connectAtStart(profiles, home, env);
   registerCalls(
     ipcMain,
     async (name, input, options) => {
-      await connections.settled(); // a call made while connecting waits for the connection
+      // A call made while the app connects at start waits for that connection.
+      await started;
+      await connections.settled();
       return dispatch(name, input, options);
     },
     (event) => win !== null && isTrustedSender(event, win.webContents, appUrl),
   );
-  connections
-    .replace(() => openSession(resolveTarget(home, env), { log: (line) => logger.info(line) }))
-    .catch((error: unknown) => logger.error('could not open the database', { error: String(error) }));
   win = await createMainWindow({
     home,
     preload: paths.preload,
@@ -86,5 +101,20 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
   win.on('closed', () => {
     win = null;
   });
-  return { home, connections, dispatch, window: () => win };
+  return { home, connections, profiles, dispatch, ready: started, window: () => win };
+}
+
+/** DATABASE_URL wins, as for the CLI; otherwise the last profile (see ProfilesService.resume). */
+async function connectAtStart(
+  profiles: ProfilesService,
+  home: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const target = resolveTarget(home, env);
+  if (target.kind === 'embedded') return profiles.resume();
+  try {
+    await profiles.adopt(await openSession(target, { log: (line) => logger.info(line) }));
+  } catch (error) {
+    logger.error('could not open DATABASE_URL', { error: String(error) });
+  }
 }

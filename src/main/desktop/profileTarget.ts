@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import type { TlsMode } from '../../shared/contract';
+import type { PgConnection } from '../db/knex';
+import { AppError } from '../errors';
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  database: string;
+  login: string;
+  tls: TlsMode;
+  caFile: string | null;
+}
+
+async function sslOf(tls: TlsMode, caFile: string | null): Promise<PgConnection['ssl']> {
+  if (tls === 'disable') return false;
+  // `require` encrypts without checking who answers (libpq's meaning); verify-full checks the
+  // certificate and the host name, against the given CA when there is one.
+  if (tls === 'require') return { rejectUnauthorized: false };
+  if (!caFile) return { rejectUnauthorized: true };
+  try {
+    return { rejectUnauthorized: true, ca: await readFile(caFile, 'utf8') };
+  } catch (error) {
+    throw new AppError('VALIDATION', `The CA file ${caFile} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/** Connection settings of a server profile with this password (absent: the server decides). */
+export async function connectionOf(settings: ServerSettings, password?: string): Promise<PgConnection> {
+  return {
+    host: settings.host,
+    port: settings.port,
+    database: settings.database,
+    user: settings.login,
+    ...(password !== undefined ? { password } : {}),
+    ssl: await sslOf(settings.tls, settings.caFile),
+  };
+}
+
+/** `login@host:port/database`: how a person recognises a profile in messages. */
+export const describe = (s: ServerSettings) => `${s.login}@${s.host}:${s.port}/${s.database}`;
