@@ -37,7 +37,7 @@ export interface ChunkState {
 export interface ChunkQuery {
   afterId: number;
   size: number;
-  /** Only these users (an explicit scope); otherwise every user. */
+  /** Only these users, sorted (an explicit scope); otherwise every user. */
   ids: number[] | null;
   /** The 'discrepancies' scope: only unclean users count (and are fingerprinted). */
   onlyUnclean: boolean;
@@ -57,9 +57,7 @@ const CLEAN = `CASE WHEN has_row
 
 const CHUNK_SQL = `
   WITH u AS MATERIALIZED (
-    SELECT id, rewards FROM users
-    WHERE id > ? AND (?::int[] IS NULL OR id = ANY(?::int[]))
-    ORDER BY id LIMIT ?
+    SELECT id, rewards FROM users WHERE %USERS% ORDER BY id LIMIT ?
   ), t AS (%LOG_TOTALS%
   ), s AS (
     SELECT u.id, u.rewards, up.user_id IS NOT NULL AS has_row, up.points, up.total_earned,
@@ -81,20 +79,20 @@ const CHUNK_SQL = `
 
 /** One chunk of users after `afterId`, in id order: their fingerprint and the unclean ones. */
 export async function readChunk(db: Knex, q: ChunkQuery): Promise<ChunkState> {
+  // An explicit scope reads exactly its next ids; otherwise the next users by id. Either way
+  // both sides use an index: the users' primary key and the log's (user_id, …) indexes.
+  const chunkIds = q.ids ? q.ids.filter((id) => id > q.afterId).slice(0, q.size) : null;
   // The log's side comes from logTotals, the one aggregate the audit and the scan use too.
-  const totals = logTotalsQuery(db)
-    .where('user_id', '>', q.afterId)
-    .whereRaw('user_id <= (SELECT max(id) FROM u)')
-    .whereRaw('user_id IN (SELECT id FROM u)')
-    .toSQL();
-  const result = await db.raw(CHUNK_SQL.replace('%LOG_TOTALS%', totals.sql), [
-    q.afterId,
-    q.ids,
-    q.ids,
-    q.size,
-    ...totals.bindings,
-    q.onlyUnclean,
-  ]);
+  const totals = (
+    chunkIds
+      ? logTotalsQuery(db).whereRaw('user_id = ANY(?::int[])', [chunkIds])
+      : logTotalsQuery(db).where('user_id', '>', q.afterId).whereRaw('user_id <= (SELECT max(id) FROM u)')
+  ).toSQL();
+  const sql = CHUNK_SQL.replace('%USERS%', chunkIds ? 'id = ANY(?::int[])' : 'id > ?').replace(
+    '%LOG_TOTALS%',
+    totals.sql,
+  );
+  const result = await db.raw(sql, [chunkIds ?? q.afterId, q.size, ...totals.bindings, q.onlyUnclean]);
   const row = result.rows[0] as {
     last_id: number | null;
     seen: number;

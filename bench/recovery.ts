@@ -1,0 +1,116 @@
+/**
+ * sync --all (preview, then apply in chunks, each checked and locked) against the least anyone
+ * could do: one hand-written UPDATE … FROM (aggregate of the log) in the same session, on the
+ * same damage. Time and this process's peak memory, each as a ratio.
+ *
+ * The reference reads the log once and checks nothing. Sync reads it three times — the preview,
+ * apply's check of every chunk before the first write (so a conflict writes nothing), and each
+ * chunk again under its locks — and takes the ledger locks, so a ratio of several × is the
+ * price of "exactly what was previewed, or nothing".
+ */
+import type { Knex } from 'knex';
+import { benchDatabase, peakRss, row, type BenchDb, type BenchRow } from './support';
+
+/** Every tenth user's balance, every tenth's legacy copy and every tenth's lifetime total. */
+async function damage(knex: Knex): Promise<number> {
+  await knex.raw('UPDATE user_points SET points = points + 7 WHERE user_id % 10 = 0');
+  await knex.raw('UPDATE users SET rewards = rewards + 1 WHERE id % 10 = 5');
+  await knex.raw('UPDATE user_points SET total_earned = total_earned + 3 WHERE user_id % 10 = 3');
+  const r = await knex.raw(
+    'SELECT count(*)::int AS n FROM users WHERE id % 10 IN (0, 3, 5) AND EXISTS (SELECT 1 FROM user_points WHERE user_id = users.id)',
+  );
+  return (r.rows[0] as { n: number }).n;
+}
+
+/** Users whose copies disagree with the log, counted independently of the code measured. */
+async function unclean(knex: Knex): Promise<number> {
+  const r = await knex.raw(`
+    SELECT count(*)::int AS n FROM users u
+    LEFT JOIN user_points up ON up.user_id = u.id
+    LEFT JOIN (SELECT user_id, sum(points) AS s, coalesce(sum(points) FILTER (WHERE points > 0), 0) AS e
+               FROM points_transactions GROUP BY user_id) t ON t.user_id = u.id
+    WHERE coalesce(up.points, 0) <> coalesce(t.s, 0) OR u.rewards <> coalesce(t.s, 0)
+       OR coalesce(up.total_earned, 0) <> coalesce(t.e, 0)`);
+  return (r.rows[0] as { n: number }).n;
+}
+
+const REFERENCE_SQL = `
+  WITH t AS (
+    SELECT user_id, sum(points) AS s, coalesce(sum(points) FILTER (WHERE points > 0), 0) AS e,
+           coalesce(-sum(points) FILTER (WHERE points < 0), 0) AS r, max(created_at) FILTER (WHERE points > 0) AS le
+    FROM points_transactions GROUP BY user_id
+  ), up AS (
+    UPDATE user_points p SET points = t.s, total_earned = t.e, total_redeemed = t.r, last_earned_at = t.le, updated_at = now()
+    FROM t WHERE p.user_id = t.user_id
+      AND (p.points, p.total_earned, p.total_redeemed, p.last_earned_at) IS DISTINCT FROM (t.s, t.e, t.r, t.le)
+  )
+  UPDATE users u SET rewards = t.s, updated_at = now() FROM t WHERE u.id = t.user_id AND u.rewards <> t.s`;
+
+async function ours(db: BenchDb): Promise<{ planSeconds: number; applySeconds: number; changed: number }> {
+  let t = performance.now();
+  const plan = await db.dispatch('recovery.plan', { action: 'sync', scope: 'all', limit: 0 });
+  if (!plan.ok) throw new Error(plan.error.message);
+  const planSeconds = (performance.now() - t) / 1000;
+  const { fingerprint } = plan.data as { fingerprint: string };
+  t = performance.now();
+  const run = await db.dispatch('recovery.apply', { action: 'sync', scope: 'all', fingerprint });
+  if (!run.ok) throw new Error(run.error.message);
+  return {
+    planSeconds,
+    applySeconds: (performance.now() - t) / 1000,
+    changed: (run.data as { usersChanged: number }).usersChanged,
+  };
+}
+
+async function reference(knex: Knex): Promise<number> {
+  const t = performance.now();
+  await knex.raw(REFERENCE_SQL);
+  return (performance.now() - t) / 1000;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+export async function run(quick: boolean): Promise<BenchRow[]> {
+  const users = quick ? 20_000 : 1_000_000;
+  const transactions = quick ? 200_000 : 10_000_000;
+  const db = await benchDatabase('pointkeeper_bench_recovery', { users, transactions });
+  const knex = db.session.knex;
+  try {
+    const broken = await damage(knex);
+    const mine = await peakRss(() => ours(db));
+    if ((await unclean(knex)) !== 0 || mine.result.changed !== broken) {
+      throw new Error(`sync left the data unclean or changed ${mine.result.changed} of ${broken} users`);
+    }
+    await damage(knex);
+    const ref = await peakRss(() => reference(knex));
+    if ((await unclean(knex)) !== 0) throw new Error('the reference UPDATE left the data unclean');
+    const label = `${users.toLocaleString('en-US')} users, ${broken.toLocaleString('en-US')} broken`;
+    const total = mine.result.planSeconds + mine.result.applySeconds;
+    return [
+      row({
+        name: `sync --all, preview + apply (${label})`,
+        value: round(total),
+        unit: 's',
+        reference: round(ref.result),
+        referenceName: 'one UPDATE … FROM (aggregate), same session',
+      }),
+      row({
+        name: `sync --all, apply only (${label})`,
+        value: round(mine.result.applySeconds),
+        unit: 's',
+        reference: round(ref.result),
+        referenceName: 'one UPDATE … FROM (aggregate), same session',
+      }),
+      row({
+        name: `sync --all, peak memory of this process (${label})`,
+        value: mine.peakMb,
+        unit: 'MB',
+        reference: ref.peakMb,
+        referenceName: 'same process during the UPDATE',
+        goal: 'flat in N',
+      }),
+    ];
+  } finally {
+    await db.close();
+  }
+}
