@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { BackupsScreen } from '../screens/Backups/BackupsScreen';
 import { OperationsScreen } from '../screens/Operations/OperationsScreen';
 import { PlaceholderScreen } from '../screens/Placeholder/PlaceholderScreen';
 import { RecoveryScreen } from '../screens/Recovery/RecoveryScreen';
@@ -37,14 +38,7 @@ export const SCREENS: ScreenDef[] = [
     ]),
   },
   { id: 'recovery', label: 'Recovery', Component: RecoveryScreen },
-  {
-    id: 'backups',
-    label: 'Backups',
-    Component: placeholder('Backups', [
-      'export the ledger to a versioned, checksummed backup file',
-      'validate a backup file completely and preview it before restoring it in one transaction',
-    ]),
-  },
+  { id: 'backups', label: 'Backups', Component: BackupsScreen },
   { id: 'operations', label: 'Operations log', Component: OperationsScreen },
 ];
 

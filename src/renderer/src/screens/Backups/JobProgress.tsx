@@ -1,0 +1,44 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { backupMutations } from '../../data/backup.mutations';
+import { backupQueries } from '../../data/backup.queries';
+
+const duration = (s: number) => (s >= 90 ? `${Math.round(s / 60)} min` : `${s} s`);
+
+/** A running export, restore or verify: rows, rate and estimate, and a Cancel that leaves nothing behind. */
+export function JobProgress({ jobId, label }: { jobId: string; label: string }) {
+  const job = useQuery(backupQueries.job(jobId)).data?.job ?? null;
+  const cancel = useMutation(backupMutations.cancel());
+  const percent = job?.totalRows ? Math.min(100, Math.round((job.rows / job.totalRows) * 100)) : null;
+  return (
+    <div className="backup-progress" aria-live="polite">
+      <div
+        className={percent === null ? 'progress' : 'backup-bar'}
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        {...(percent === null ? {} : { 'aria-valuenow': percent })}
+      >
+        <div
+          className={percent === null ? 'progress-bar' : 'backup-bar-fill'}
+          style={percent === null ? {} : { width: `${percent}%` }}
+        />
+      </div>
+      <p className="muted" data-testid="job-status">
+        {job
+          ? `${job.phase}: ${job.rows.toLocaleString()}${job.totalRows ? ` of ${job.totalRows.toLocaleString()}` : ''} rows`
+          : 'Starting…'}
+        {job && job.rowsPerSecond > 0 && ` · ${job.rowsPerSecond.toLocaleString()} rows/s`}
+        {job?.etaSeconds != null && ` · about ${duration(job.etaSeconds)} left`}
+      </p>
+      <button
+        type="button"
+        className="button button-small"
+        disabled={cancel.isPending || cancel.data?.cancelled === true}
+        onClick={() => cancel.mutate(jobId)}
+      >
+        {cancel.data?.cancelled ? 'Cancelling…' : 'Cancel'}
+      </button>
+    </div>
+  );
+}
