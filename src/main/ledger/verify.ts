@@ -50,6 +50,12 @@ const loggedWritesExist: Check = async (db) => {
     .leftJoin('points_transactions as t', 't.id', db.raw("(o.result->>'transactionId')::int"))
     .where('o.outcome', 'ok')
     .whereIn('o.action', ['points.earn', 'points.redeem', 'points.reverse'])
+    // A replace restore deliberately puts users back as they were in the backup (after a safety
+    // backup, itself logged): writes acknowledged before it may be gone by design.
+    .whereRaw(
+      `o.at > coalesce((SELECT max(r.at) FROM operations_log r WHERE r.action = 'backup.restore.apply'
+                          AND r.outcome = 'ok' AND r.input->>'mode' = 'replace'), '-infinity')`,
+    )
     .where((q) =>
       q.whereNull('t.id').orWhereRaw(
         `t.points <> CASE o.action
@@ -63,7 +69,7 @@ const loggedWritesExist: Check = async (db) => {
   return {
     name: 'logged-writes-exist',
     detail:
-      'every successful earn, redeem and reverse in operations_log has its transaction, with the points reported',
+      'every successful earn, redeem and reverse in operations_log (since the last replace restore) has its transaction, with the points reported',
     failures: rows.length,
     examples: rows,
   };
