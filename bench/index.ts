@@ -13,6 +13,7 @@ type Bench = { run(quick: boolean): Promise<BenchRow[]> };
 /** Every benchmark, by name. Each module exports run(quick). */
 export const BENCHES: Record<string, () => Promise<Bench>> = {
   ledger: () => import('./ledger'),
+  audit: () => import('./audit'),
   recovery: () => import('./recovery'),
 };
 

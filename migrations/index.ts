@@ -4,6 +4,7 @@ import * as roles from './20261125_002_roles';
 import * as reversals from './20261125_003_reversals';
 import * as auditChain from './20261125_004_audit_chain';
 import * as auditScans from './20261125_004_audit_scans';
+import * as auditScanProgress from './20261125_004_audit_scans_progress';
 import * as backupRestore from './20261125_005_backup_restore';
 import * as recoveryRuns from './20261125_006_recovery_runs';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125_003_reversals', reversals],
   ['20261125_004_audit_chain', auditChain],
   ['20261125_004_audit_scans', auditScans],
+  ['20261125_004_audit_scans_progress', auditScanProgress],
   ['20261125_005_backup_restore', backupRestore],
   ['20261125_006_recovery_runs', recoveryRuns],
 ];

@@ -400,3 +400,33 @@ describe('demo data with --discrepancies', () => {
     expect(new Set(inDemo.map((d) => d.userId))).toEqual(new Set(demo.discrepancies.map((d) => d.userId)));
   });
 });
+
+describe('audit.cancelScan', () => {
+  it('stops a running scan from another call, and says so for one already finished', async () => {
+    let scanId: number | null = null;
+    const running = db.dispatch(
+      'audit.scan',
+      {},
+      {
+        onProgress: (p) => {
+          if (p.done === 0 && scanId === null) {
+            scanId = -1;
+            void db
+              .knex('audit_scans')
+              .max({ id: 'id' })
+              .first()
+              .then(async (r) => {
+                scanId = r!.id as number;
+                await ok(db.call('audit.cancelScan', { scanId }));
+              });
+          }
+        },
+      },
+    );
+    const r = await running;
+    expect(r).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    const row = await db.knex('audit_scans').where({ id: scanId! }).first();
+    expect(row).toMatchObject({ status: 'cancelled', cancel_requested: true });
+    expect(await ok(db.call('audit.cancelScan', { scanId: scanId! }))).toEqual({ cancelled: false });
+  });
+});

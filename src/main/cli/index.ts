@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { backupCommand } from './commands/backup';
+import { auditCommands } from './commands/audit';
 import { dbCommand } from './commands/db';
 import { demoCommand } from './commands/demo';
 import { loadCommand } from './commands/load';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   usersCommand(program);
   pointsCommands(program);
   operationsCommand(program);
+  auditCommands(program);
   demoCommand(program);
   loadCommand(program);
   verifyCommand(program);

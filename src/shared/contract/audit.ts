@@ -130,7 +130,11 @@ export interface ScanSummary {
   startedBy: string;
   verifyChain: boolean;
   usersScanned: number;
+  /** Users to scan (known once the scan has started); with usersScanned, its progress. */
+  usersTotal: number | null;
   transactionsScanned: number;
+  /** Why a cancelled or failed scan stopped. */
+  error: string | null;
   usersWithDiscrepancies: number;
   discrepancies: number;
   pointsAtStake: number;
@@ -217,6 +221,12 @@ export const auditCalls = {
     minRole: 'auditor',
     kind: 'action',
     summary: 'Scan every user for discrepancies, set-based, with progress; cancellable',
+  }),
+  'audit.cancelScan': call<{ cancelled: boolean }>()({
+    input: z.object({ scanId }).strict(),
+    minRole: 'auditor',
+    kind: 'action',
+    summary: 'Cancel a running scan (from any console); nothing of it is kept',
   }),
   'audit.scans': call<ScanSummary[]>()({
     input: z.object({ limit: z.number().int().min(1).max(100).default(10) }).strict(),

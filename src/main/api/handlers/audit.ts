@@ -1,6 +1,6 @@
 import { auditUser } from '../../ledger/audit/user';
 import { scanResults } from '../../ledger/audit/results';
-import { listScans, runScan } from '../../ledger/audit/scan';
+import { cancelScan, listScans, runScan } from '../../ledger/audit/scan';
 import { balanceAt, statement } from '../../ledger/audit/statement';
 import { exportReport } from '../../reports/export';
 import type { DomainHandlers } from '../types';
@@ -8,6 +8,7 @@ import type { DomainHandlers } from '../types';
 export const auditHandlers: DomainHandlers<'audit'> = {
   'audit.user': ({ db, session }, input) => auditUser(db, input, session.whoami.role),
   'audit.scan': ({ db, progress, signal }, input) => runScan(db, input, progress, signal),
+  'audit.cancelScan': ({ db }, input) => cancelScan(db, input.scanId),
   'audit.scans': ({ db }, input) => listScans(db, input.limit),
   'audit.scanResults': ({ db }, input) => scanResults(db, input),
   'audit.statement': ({ db }, input) => statement(db, input),

@@ -18,6 +18,7 @@ interface ScanRow {
   status: ScanStatus;
   verify_chain: boolean;
   users_scanned: number;
+  users_total: number | null;
   transactions_scanned: number;
   error: string | null;
 }
@@ -98,6 +99,7 @@ export async function runScan(
     .returning('id')) as [{ id: number }];
   let done = 0;
   let total = 0;
+  let scanned = 0;
   try {
     await db.transaction(
       async (trx) => {
@@ -111,12 +113,14 @@ export async function runScan(
           trx.raw('count(*)::int AS n'),
         )) as { lo: number | null; hi: number | null; n: number };
         total = range.n;
+        // Outside the snapshot's transaction, so other consoles see it at once.
+        await db('audit_scans').where({ id: scanId }).update({ users_total: total, backend_pid: pid });
         progress({ done: 0, total, message: 'users' });
         const stopListening = cancelOnAbort(db, pid, signal);
         let transactions = 0;
         try {
           for (let lo = range.lo ?? 1; range.hi !== null && lo <= range.hi; lo += SCAN_CHUNK_USERS) {
-            if (signal.aborted) throw cancelled(done, total);
+            if (signal.aborted || (await cancelRequested(db, scanId))) throw cancelled(done, total);
             const chunk = await scanChunk(
               trx,
               lo,
@@ -126,22 +130,19 @@ export async function runScan(
             await saveFindings(trx, scanId, chunk.findings);
             done += chunk.users;
             transactions += chunk.transactions;
+            await db('audit_scans').where({ id: scanId }).update({ users_scanned: done });
             progress({ done, total, message: 'users' });
           }
         } finally {
           stopListening();
         }
-        await trx('audit_scans').where({ id: scanId }).update({
-          status: 'done',
-          finished_at: trx.fn.now(),
-          users_scanned: done,
-          transactions_scanned: transactions,
-        });
+        scanned = transactions;
       },
       { isolationLevel: 'repeatable read' },
     );
   } catch (error) {
-    const reason = explainFailure(error, signal, input.timeoutSeconds, done, total);
+    const stop = signal.aborted || (await cancelRequested(db, scanId).catch(() => false));
+    const reason = explainFailure(error, stop, input.timeoutSeconds, done, total);
     const stopped = reason instanceof AppError && reason.code === 'CANCELLED';
     await finish(db, scanId, stopped ? 'cancelled' : 'failed', {
       users_scanned: done,
@@ -149,7 +150,28 @@ export async function runScan(
     }).catch(() => undefined);
     throw reason;
   }
+  // The scan row is updated from outside the snapshot all along (progress), so it is closed there too.
+  await finish(db, scanId, 'done', { users_scanned: done, transactions_scanned: scanned });
   return scanSummary(db, scanId);
+}
+
+async function cancelRequested(db: Knex, scanId: number): Promise<boolean> {
+  const row = await db('audit_scans').where({ id: scanId }).first('cancel_requested');
+  return row?.cancel_requested === true;
+}
+
+/**
+ * Cancels a running scan from anywhere (the screen, another process): the flag stops it between
+ * chunks and pg_cancel_backend stops the statement it is running now.
+ */
+export async function cancelScan(db: Knex, scanId: number): Promise<{ cancelled: boolean }> {
+  const scan = (await db('audit_scans').where({ id: scanId }).first('status', 'backend_pid')) as
+    { status: ScanStatus; backend_pid: number | null } | undefined;
+  if (!scan) throw notFound(`Scan ${scanId}`);
+  if (scan.status !== 'running') return { cancelled: false };
+  await db('audit_scans').where({ id: scanId }).update({ cancel_requested: true });
+  if (scan.backend_pid !== null) await db.raw('SELECT pg_cancel_backend(?)', [scan.backend_pid]);
+  return { cancelled: true };
 }
 
 const cancelled = (done: number, total: number) =>
@@ -161,14 +183,14 @@ const cancelled = (done: number, total: number) =>
 /** A cancel or a timeout becomes a clear CANCELLED; anything else goes on to the registry as is. */
 function explainFailure(
   error: unknown,
-  signal: AbortSignal,
+  stopped: boolean,
   timeout: number,
   done: number,
   total: number,
 ): unknown {
   if (error instanceof AppError) return error;
   if ((error as { code?: string }).code === '57014') {
-    if (signal.aborted) return cancelled(done, total);
+    if (stopped) return cancelled(done, total);
     return new AppError(
       'CANCELLED',
       `The scan stopped: a chunk of ${SCAN_CHUNK_USERS.toLocaleString('en-US')} users took longer than its ${timeout} s time limit (after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} users). Nothing was kept; run it again with a longer timeout or when the database is less busy.`,
@@ -207,6 +229,8 @@ export async function scanSummary(db: Knex, scanId: number): Promise<ScanSummary
     startedBy: scan.started_by,
     verifyChain: scan.verify_chain,
     usersScanned: scan.users_scanned,
+    usersTotal: scan.users_total,
+    error: scan.error,
     transactionsScanned: Number(scan.transactions_scanned),
     usersWithDiscrepancies: Number(users.n),
     discrepancies: kinds.reduce((s, k) => s + k.count, 0),
