@@ -3,10 +3,10 @@
  * could do: one hand-written UPDATE … FROM (aggregate of the log) in the same session, on the
  * same damage. Time and this process's peak memory, each as a ratio.
  *
- * The reference reads the log once and checks nothing. Sync reads it three times — the preview,
- * apply's check of every chunk before the first write (so a conflict writes nothing), and each
- * chunk again under its locks — and takes the ledger locks, so a ratio of several × is the
- * price of "exactly what was previewed, or nothing".
+ * The reference reads the log once and checks nothing. Sync reads it twice — the preview, and
+ * apply's check of every chunk before the first write (so a conflict writes nothing) — then the
+ * changed users once more under their ledger locks: a ratio of several × is the price of
+ * "exactly what was previewed, or nothing".
  */
 import type { Knex } from 'knex';
 import { benchDatabase, peakRss, row, type BenchDb, type BenchRow } from './support';

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { RecoveryRun, RecoveryRunStatus } from '../../../shared/contract/recovery';
+import type { RecoveryAction, RecoveryRun, RecoveryRunStatus } from '../../../shared/contract/recovery';
 import { AppError } from '../../errors';
 import { appendTransaction } from '../append';
 import { decide } from './decide';
@@ -8,14 +8,13 @@ import {
   DEFAULT_CHUNK_USERS,
   planFingerprint,
   scanScope,
-  scopeIds,
   type ChunkMark,
   type RecoveryRequest,
   type ScanOptions,
 } from './plan';
 import { lockUsers, rebuildCopies } from './rebuild';
 import { chunkDone, finishRun, getRun, startRun, type ChunkCounts } from './runs';
-import { readChunk, readUsers, stillUnclean } from './state';
+import { readUsers, stillUnclean, type UserState } from './state';
 
 export interface ApplyInput extends RecoveryRequest {
   fingerprint: string;
@@ -25,43 +24,37 @@ export interface ApplyInput extends RecoveryRequest {
 const moved = (what: string) =>
   new AppError('CONFLICT', `${what} changed since the preview: nothing was applied from it. Preview again.`);
 
+/** The users one chunk changes, and a hash of their state as the check before writing saw it. */
+interface ChunkWork {
+  ids: number[];
+  stateHash: string;
+}
+
+const hashOf = (states: UserState[]) => createHash('sha256').update(JSON.stringify(states)).digest('hex');
+
 /**
- * One chunk in one transaction: read it again and check it is as the plan saw it, lock the
- * users it changes, check them once more under the lock, append recover's adjustments, rebuild
- * the copies from the log, and prove they are clean before committing.
+ * One chunk in one transaction: lock the users it changes, check under the lock that they are
+ * exactly as the plan saw them, append recover's adjustments, rebuild the copies from the log,
+ * and prove them clean before committing.
  */
 async function applyChunk(
   trx: Knex.Transaction,
-  request: RecoveryRequest,
-  chunk: ChunkMark,
-  chunkSize: number,
+  action: RecoveryAction,
+  work: ChunkWork,
 ): Promise<ChunkCounts> {
-  const fresh = await readChunk(trx, {
-    afterId: chunk.afterId,
-    size: chunkSize,
-    ids: scopeIds(request.scope),
-    onlyUnclean: request.scope === 'discrepancies',
-  });
-  if (fresh.lastId !== chunk.state.lastId || fresh.fingerprint !== chunk.state.fingerprint) {
-    throw moved(`The users after id ${chunk.afterId}`);
+  await lockUsers(trx, work.ids);
+  const locked = await readUsers(trx, work.ids);
+  if (hashOf(locked.unclean) !== work.stateHash) {
+    throw moved(`A user between ids ${work.ids[0]} and ${work.ids.at(-1)}`);
   }
-  const work = fresh.unclean
-    .map((state) => ({ state, plan: decide(request.action, state) }))
-    .filter((w) => w.plan.decision !== 'blocked_negative');
   const counts: ChunkCounts = {
-    usersChanged: work.length,
+    usersChanged: work.ids.length,
     rowsCreated: 0,
     adjustments: 0,
     adjustmentPoints: 0,
   };
-  if (work.length === 0) return counts;
-  const ids = work.map((w) => w.state.userId);
-  await lockUsers(trx, ids);
-  const locked = await readUsers(trx, ids);
-  if (JSON.stringify(locked.unclean) !== JSON.stringify(work.map((w) => w.state))) {
-    throw moved(`A user between ids ${ids[0]} and ${ids.at(-1)}`);
-  }
-  for (const { state, plan } of work) {
+  for (const state of locked.unclean) {
+    const plan = decide(action, state);
     if (plan.createsRow) counts.rowsCreated++;
     for (const t of plan.transactions) {
       await appendTransaction(trx, { user_id: state.userId, ...t });
@@ -69,8 +62,8 @@ async function applyChunk(
       counts.adjustmentPoints += t.points;
     }
   }
-  await rebuildCopies(trx, ids);
-  const left = await stillUnclean(trx, ids);
+  await rebuildCopies(trx, work.ids);
+  const left = await stillUnclean(trx, work.ids);
   if (left.length > 0) {
     throw new AppError(
       'INTERNAL',
@@ -89,8 +82,9 @@ function statusOf(error: unknown): RecoveryRunStatus {
 /**
  * Applies exactly the previewed plan. First every chunk is read again and the plan's
  * fingerprint recomputed: if anything moved, CONFLICT and nothing is written. Then each chunk
- * commits on its own, in user id order, with its progress in recovery_runs; a cancel or a crash
- * leaves the finished chunks consistent, and a new preview and apply finishes the rest.
+ * that changes someone commits on its own, in user id order, with its progress in
+ * recovery_runs; a cancel or a crash leaves the finished chunks consistent, and a new preview
+ * and apply finishes the rest.
  */
 export async function applyRecovery(
   db: Knex,
@@ -98,11 +92,15 @@ export async function applyRecovery(
   options: ScanOptions = {},
 ): Promise<RecoveryRun> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_USERS;
-  const chunks: ChunkMark[] = [];
+  const marks: ChunkMark[] = [];
+  const chunks: ChunkWork[] = [];
   await scanScope(db, input, { ...options, chunkSize }, (c) => {
-    chunks.push({ afterId: c.afterId, state: { ...c.state, unclean: [] } });
+    marks.push({ afterId: c.afterId, state: { ...c.state, unclean: [] } });
+    // Only ids and a hash are kept per chunk, so memory stays small for a million users.
+    const targets = c.state.unclean.filter((u) => decide(input.action, u).decision !== 'blocked_negative');
+    if (targets.length > 0) chunks.push({ ids: targets.map((u) => u.userId), stateHash: hashOf(targets) });
   });
-  if (planFingerprint(input, chunks) !== input.fingerprint) throw moved('The data');
+  if (planFingerprint(input, marks) !== input.fingerprint) throw moved('The data');
   const runId = input.runId ?? randomUUID();
   await startRun(db, {
     id: runId,
@@ -121,7 +119,7 @@ export async function applyRecovery(
         );
       }
       await db.transaction(async (trx) => {
-        const counts = await applyChunk(trx, input, chunk, chunkSize);
+        const counts = await applyChunk(trx, input.action, chunk);
         await chunkDone(trx, runId, counts);
       });
       options.progress?.({ done: i + 1, total: chunks.length, message: 'chunks applied' });
