@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { messageOf } from '../data/ApiError';
 import { transport } from '../data/api';
 import { sessionQueries } from '../data/session.queries';
+import { hrefOf } from './router';
 
 function Field({ label, value, testId }: { label: string; value: string; testId: string }) {
   return (
@@ -42,6 +43,9 @@ export function StatusBar() {
       )}
       {whoami.isError && <span className="status-error">{messageOf(whoami.error)}</span>}
       <span className="status-spacer" />
+      <a className="status-link" href={hrefOf(['connect'])} data-testid="status-switch">
+        {whoami.isError ? 'Connect…' : 'Switch connection…'}
+      </a>
       <Field label="Transport" value={transport() ?? 'none'} testId="status-transport" />
     </footer>
   );

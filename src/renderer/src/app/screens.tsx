@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { BackupsScreen } from '../screens/Backups/BackupsScreen';
+import { ConnectScreen } from '../screens/Connect/ConnectScreen';
 import { OperationsScreen } from '../screens/Operations/OperationsScreen';
 import { PlaceholderScreen } from '../screens/Placeholder/PlaceholderScreen';
 import { RecoveryScreen } from '../screens/Recovery/RecoveryScreen';
@@ -28,6 +29,7 @@ const usersScreen: ScreenDef = { id: 'users', label: 'Users', Component: UsersSc
 
 export const SCREENS: ScreenDef[] = [
   usersScreen,
+  { id: 'connect', label: 'Connections', Component: ConnectScreen, hideInNav: true },
   {
     id: 'audit',
     label: 'Audit',

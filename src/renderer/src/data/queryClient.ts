@@ -10,8 +10,13 @@ function shouldRetry(failures: number, error: unknown): boolean {
 
 export function createQueryClient(notifyError: Notify): QueryClient {
   return new QueryClient({
-    // Mutations report failures once, here; screens show query errors inline where they happen.
-    mutationCache: new MutationCache({ onError: (error) => notifyError(messageOf(error)) }),
+    // Mutations report failures once, here, unless their form shows them inline (meta.inlineErrors);
+    // screens show query errors inline where they happen.
+    mutationCache: new MutationCache({
+      onError: (error, _variables, _context, mutation) => {
+        if (mutation.meta?.inlineErrors !== true) notifyError(messageOf(error));
+      },
+    }),
     defaultOptions: {
       queries: { retry: shouldRetry, refetchOnWindowFocus: false, staleTime: 5_000 },
       mutations: { retry: false },
