@@ -15,6 +15,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   ledger: () => import('./ledger'),
   audit: () => import('./audit'),
   recovery: () => import('./recovery'),
+  backup: () => import('./backup'),
 };
 
 function table(rows: BenchRow[]): string {
