@@ -38,9 +38,9 @@ export function ApplyDialog({ plan, busy, onConfirm, onCancel }: Props) {
             {plan.action === 'sync' ? 'Sync' : 'Recover'} {describeScope(plan.scope)}:{' '}
             <strong>{plan.totals.usersChanged.toLocaleString()}</strong> users change
             {plan.totals.adjustments.count > 0 &&
-              `, ${plan.totals.adjustments.count.toLocaleString()} adjustments are added to the log`}
+              `, ${plan.totals.adjustments.count.toLocaleString()} ${plan.totals.adjustments.count === 1 ? 'adjustment is' : 'adjustments are'} added to the log`}
             {plan.totals.balancesLowered.users > 0 &&
-              `, ${plan.totals.balancesLowered.users.toLocaleString()} balances go down`}
+              `, ${plan.totals.balancesLowered.users.toLocaleString()} ${plan.totals.balancesLowered.users === 1 ? 'balance goes' : 'balances go'} down`}
             . Exactly the previewed plan is applied; if anything changed since, nothing is.
           </p>
           <div className="field">

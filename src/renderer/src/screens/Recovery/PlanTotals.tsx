@@ -1,6 +1,10 @@
 import type { RecoveryPlan } from '../../../../shared/contract';
 import { formatSignedPoints } from '../../../../shared/format';
 
+/** "3 (+120)", or "none" rather than "0 (-0)". */
+const usersAndPoints = (users: number, points: number) =>
+  users === 0 ? 'none' : `${users.toLocaleString()} (${formatSignedPoints(points)})`;
+
 function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
   return (
     <div className="stat">
@@ -19,17 +23,17 @@ export function PlanTotals({ plan }: { plan: RecoveryPlan }) {
       <Stat label="Rows created" value={t.rowsCreated.toLocaleString()} testId="plan-rows-created" />
       <Stat
         label="Balances raised"
-        value={`${t.balancesRaised.users.toLocaleString()} (${formatSignedPoints(t.balancesRaised.points)})`}
+        value={usersAndPoints(t.balancesRaised.users, t.balancesRaised.points)}
         testId="plan-raised"
       />
       <Stat
         label="Balances lowered"
-        value={`${t.balancesLowered.users.toLocaleString()} (${formatSignedPoints(-t.balancesLowered.points)})`}
+        value={usersAndPoints(t.balancesLowered.users, -t.balancesLowered.points)}
         testId="plan-lowered"
       />
       <Stat
         label="Adjustments"
-        value={`${t.adjustments.count.toLocaleString()} (${formatSignedPoints(t.adjustments.points)})`}
+        value={usersAndPoints(t.adjustments.count, t.adjustments.points)}
         testId="plan-adjustments"
       />
       {t.usersBlocked > 0 && (
