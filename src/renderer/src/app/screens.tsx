@@ -1,8 +1,8 @@
 import type { ComponentType } from 'react';
+import { AuditScreen } from '../screens/Audit/AuditScreen';
 import { BackupsScreen } from '../screens/Backups/BackupsScreen';
 import { ConnectScreen } from '../screens/Connect/ConnectScreen';
 import { OperationsScreen } from '../screens/Operations/OperationsScreen';
-import { PlaceholderScreen } from '../screens/Placeholder/PlaceholderScreen';
 import { RecoveryScreen } from '../screens/Recovery/RecoveryScreen';
 import { UsersScreen } from '../screens/Users/UsersScreen';
 import type { Route } from './router';
@@ -16,11 +16,6 @@ export interface ScreenDef {
   hideInNav?: boolean;
 }
 
-const placeholder = (title: string, plans: string[]) =>
-  function Placeholder() {
-    return <PlaceholderScreen title={title} plans={plans} />;
-  };
-
 /**
  * Every screen of the shell, in sidebar order. Adding a screen is one entry here; the sidebar,
  * the Alt+<n> shortcuts and the router all read this list.
@@ -30,15 +25,7 @@ const usersScreen: ScreenDef = { id: 'users', label: 'Users', Component: UsersSc
 export const SCREENS: ScreenDef[] = [
   usersScreen,
   { id: 'connect', label: 'Connections', Component: ConnectScreen, hideInNav: true },
-  {
-    id: 'audit',
-    label: 'Audit',
-    Component: placeholder('Audit', [
-      'compare every balance, lifetime total and legacy rewards copy with the transaction log',
-      'list each discrepancy with the user, the copy that differs and by how much',
-      'save the audit as a report record',
-    ]),
-  },
+  { id: 'audit', label: 'Audit', Component: AuditScreen },
   { id: 'recovery', label: 'Recovery', Component: RecoveryScreen },
   { id: 'backups', label: 'Backups', Component: BackupsScreen },
   { id: 'operations', label: 'Operations log', Component: OperationsScreen },
