@@ -1,0 +1,2 @@
+/** The Electron executable electron-vite would launch (null when the binary is missing). */
+export function electronBinary(env?: NodeJS.ProcessEnv): { path: string | null; version: string | null };
