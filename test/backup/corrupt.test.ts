@@ -125,6 +125,17 @@ const CORPUS: Array<[string, Corruption, RegExp]> = [
     /^Line \d+ \(points_transactions\): duplicate id \d+ \(also on line \d+\)/,
   ],
   [
+    'two user_points rows for one user',
+    async (p) => {
+      const file = await openLines(good);
+      const i = firstRow(file.lines, 'user_points');
+      const row = JSON.parse(file.lines[i]!) as { id: number };
+      file.lines.splice(i + 1, 0, JSON.stringify({ ...row, id: row.id + 1_000_000 }));
+      await file.resealTo(p);
+    },
+    /^Line \d+ \(user_points\): a user_points row for user \d+ is also on line \d+/,
+  ],
+  [
     'a dangling reference',
     alterRow('points_transactions', (r) => (r.order_id = 99_999_999)),
     /order_id 99999999 is neither in the file nor in the database/,

@@ -77,15 +77,31 @@ async function checkReferences(trx: Knex, staged: Partial<Record<BackupTable, st
   }
 }
 
+/** Values the database keeps unique besides ids: a file repeating one would fail halfway. */
+const UNIQUE_IN_FILE: Array<{ table: BackupTable; value: string; what: string }> = [
+  { table: 'users', value: 'lower(email)', what: 'email' },
+  { table: 'user_points', value: 'user_id', what: 'a user_points row for user' },
+  { table: 'points_transactions', value: 'idempotency_key', what: 'idempotency key' },
+  { table: 'points_transactions', value: 'reverses_id', what: 'a reversal of transaction' },
+  { table: 'user_points_redemptions', value: 'transaction_id', what: 'a redemption for transaction' },
+];
+
+async function checkUniqueInFile(trx: Knex, staged: Partial<Record<BackupTable, string[]>>): Promise<void> {
+  for (const u of UNIQUE_IN_FILE) {
+    if (!staged[u.table]) continue;
+    const r = (await trx.raw(
+      `SELECT max(_line) AS line, min(_line) AS first, ${u.value} AS value FROM ${stagingTable(u.table)}
+       WHERE ${u.value} IS NOT NULL GROUP BY ${u.value} HAVING count(*) > 1 ORDER BY 1 LIMIT 1`,
+    )) as { rows: Array<{ line: number; first: number; value: string | number }> };
+    const dup = r.rows[0];
+    if (dup)
+      throw invalid(`Line ${dup.line} (${u.table}): ${u.what} ${dup.value} is also on line ${dup.first}.`);
+  }
+}
+
 /** Emails are unique (case-insensitively) across users: in the file, and against the database. */
 async function checkEmails(trx: Knex, staged: Partial<Record<BackupTable, string[]>>): Promise<void> {
   if (!staged.users) return;
-  const inFile = (await trx.raw(
-    `SELECT max(_line) AS line, min(_line) AS first, lower(email) AS email FROM bk_users
-     GROUP BY lower(email) HAVING count(*) > 1 ORDER BY 1 LIMIT 1`,
-  )) as { rows: Array<{ line: number; first: number; email: string }> };
-  const dup = inFile.rows[0];
-  if (dup) throw invalid(`Line ${dup.line} (users): email ${dup.email} is also on line ${dup.first}.`);
   const taken = (await trx.raw(
     `SELECT s._line AS line, s.id, s.email, u.id AS other FROM bk_users s
      JOIN users u ON lower(u.email) = lower(s.email) AND u.id <> s.id ORDER BY s._line LIMIT 5`,
@@ -129,6 +145,7 @@ export async function stageBackup(trx: Knex, path: string, options: WorkOptions)
     await trx.raw(`CREATE INDEX ON ?? (id)`, [stagingTable(table as BackupTable)]);
     await trx.raw(`ANALYZE ??`, [stagingTable(table as BackupTable)]);
   }
+  await checkUniqueInFile(trx, columns);
   await checkReferences(trx, columns);
   await checkEmails(trx, columns);
   return { header: summary.header, sha256: summary.sha256, counts: summary.counts, columns };
