@@ -90,6 +90,17 @@ describe('CLI against another PostgreSQL through DATABASE_URL', () => {
     expect(newest).toMatchObject({ description: 'Order bonus', points: 100, type: 'earned' });
   });
 
+  it('a reader that stops early (| head) does not crash the command', async () => {
+    const base = { ...process.env };
+    delete base.DATABASE_URL;
+    const { stdout } = await run(
+      'bash',
+      ['-o', 'pipefail', '-c', `node ${BIN} users search a --limit 300 | head -c 10; echo " exit=$?"`],
+      { env: { ...base, DATABASE_URL: url }, timeout: 60_000 },
+    );
+    expect(stdout).toMatch(/ exit=0$/m);
+  });
+
   it('names host and port when the server cannot be reached', async () => {
     const r = await cli(['users', 'search', 'a'], { DATABASE_URL: 'postgres://nobody:pw@127.0.0.1:1/none' });
     expect(r.code).toBe(1);

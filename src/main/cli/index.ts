@@ -33,7 +33,18 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * `pointkeeper scan | head`: the reader may go away early. Its EPIPE must not crash the command
+ * before it closes its session (and stops an embedded server it started); later output is dropped.
+ */
+function ignoreClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedStdout();
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
     return 0;
