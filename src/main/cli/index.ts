@@ -17,8 +17,13 @@ export function buildProgram(): Command {
     .description(
       'Pointkeeper: a loyalty-points ledger that never loses a point.\nDatabase: DATABASE_URL, else the embedded one in POINTKEEPER_HOME (~/.pointkeeper).',
     )
+    .option('--profile <name>', "a connection profile saved in the app ('local': the embedded database)")
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (command) => {
+      const { profile } = command.opts<{ profile?: string }>();
+      if (profile) process.env.POINTKEEPER_PROFILE = profile;
+    });
   sessionCommand(program);
   usersCommand(program);
   pointsCommands(program);

@@ -2,6 +2,7 @@ import { createDispatcher, type Dispatcher } from '../api/registry';
 import { handlers } from '../api/handlers/index';
 import { openSession, type Session, type OpenOptions } from '../db/session';
 import { cliHome, resolveTarget } from '../db/target';
+import { profileTarget } from '../desktop/profileByName';
 import { AppError } from '../errors';
 import type { Progress } from '../api/types';
 import type { CallName, CallInput, CallOutput } from '../../shared/contract';
@@ -29,10 +30,12 @@ export interface Cli {
  * POINTKEEPER_HOME), runs `fn`, and always closes — stopping the embedded server we started.
  */
 export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOptions = {}): Promise<T> {
-  const target = resolveTarget(cliHome());
   const interrupt = interruptSignal();
   let session: Session;
   try {
+    // --profile (set as POINTKEEPER_PROFILE by the program) picks a profile saved in the app.
+    const profile = process.env.POINTKEEPER_PROFILE?.trim();
+    const target = profile ? await profileTarget(cliHome(), profile) : resolveTarget(cliHome());
     session = await openSession(target, { log: (l) => process.stderr.write(`${l}\n`), ...options });
   } catch (error) {
     interrupt.dispose();
