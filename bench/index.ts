@@ -37,27 +37,36 @@ async function main(): Promise<void> {
   const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const only = onlyArg ? onlyArg.split(',') : Object.keys(BENCHES);
   const rows: BenchRow[] = [];
+  const failed: string[] = [];
   const unknown = only.filter((name) => !BENCHES[name]);
   if (unknown.length)
     throw new Error(`Unknown benchmark "${unknown.join(', ')}" (known: ${Object.keys(BENCHES).join(', ')})`);
   try {
+    // A long full run keeps the figures of the benchmarks that finished when one of them fails.
     for (const name of only) {
       process.stderr.write(`== ${name}${quick ? ' (quick)' : ''}\n`);
-      rows.push(...(await (await BENCHES[name]!()).run(quick)));
+      try {
+        rows.push(...(await (await BENCHES[name]!()).run(quick)));
+      } catch (error) {
+        failed.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+        process.stderr.write(`== ${name} failed: ${failed.at(-1)}\n`);
+      }
     }
   } finally {
     await closeBenchServer(); // an embedded server runs detached: never leave it behind
   }
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
-  const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'})\n\n${new Date().toISOString()} — ${machine}\n\n${table(rows)}\n`;
+  const failures = failed.length ? `\nFailed: ${failed.join('; ')}\n` : '';
+  const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'})\n\n${new Date().toISOString()} — ${machine}\n\n${table(rows)}\n${failures}`;
   process.stdout.write(`${report}\n`);
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, quick ? 'latest-quick.md' : 'latest.md'), report);
   await writeFile(
     join(dir, quick ? 'latest-quick.json' : 'latest.json'),
-    JSON.stringify({ machine, quick, rows }, null, 2),
+    JSON.stringify({ machine, quick, rows, failed }, null, 2),
   );
+  if (failed.length) process.exitCode = 1;
 }
 
 await main();
