@@ -4,7 +4,8 @@ import type { HistoryRow, Page, ParsedInput, TransactionType } from '../../share
 import { decodeCursor, encodeCursor } from './cursor';
 import { iso } from './dates';
 
-interface Row {
+/** A log row as `userTransactions` selects it. */
+export interface TransactionRow {
   id: number;
   type: TransactionType;
   points: number;
@@ -17,9 +18,28 @@ interface Row {
   reversed_by_id: number | null;
 }
 
+/** A user's log rows with the id of the row that reversed each (history and statements). */
+export function userTransactions(db: Knex, userId: number): Knex.QueryBuilder {
+  return db('points_transactions as t')
+    .leftJoin('points_transactions as r', 'r.reverses_id', 't.id')
+    .where('t.user_id', userId)
+    .select(
+      't.id',
+      't.type',
+      't.points',
+      't.description',
+      't.order_id',
+      't.order_amount',
+      't.created_at',
+      't.created_by',
+      't.reverses_id',
+      'r.id as reversed_by_id',
+    );
+}
+
 const historyCursor = z.tuple([z.string(), z.number().int()]);
 
-const toRow = (r: Row): HistoryRow => ({
+export const toHistoryRow = (r: TransactionRow): HistoryRow => ({
   id: r.id,
   type: r.type,
   points: r.points,
@@ -37,23 +57,9 @@ const toRow = (r: Row): HistoryRow => ({
  * user with 100,000 rows costs what page 1 does (index points_transactions_user_history_idx).
  */
 export async function history(db: Knex, input: ParsedInput<'points.history'>): Promise<Page<HistoryRow>> {
-  const q = db('points_transactions as t')
-    .leftJoin('points_transactions as r', 'r.reverses_id', 't.id')
-    .where('t.user_id', input.userId)
-    .select(
-      't.id',
-      't.type',
-      't.points',
-      't.description',
-      't.order_id',
-      't.order_amount',
-      't.created_at',
-      't.created_by',
-      't.reverses_id',
-      'r.id as reversed_by_id',
-      // Exact to the microsecond (a JS Date keeps milliseconds): the cursor must not skip rows.
-      db.raw('t.created_at::text AS cursor_at'),
-    )
+  const q = userTransactions(db, input.userId)
+    // Exact to the microsecond (a JS Date keeps milliseconds): the cursor must not skip rows.
+    .select(db.raw('t.created_at::text AS cursor_at'))
     .orderBy([
       { column: 't.created_at', order: 'desc' },
       { column: 't.id', order: 'desc' },
@@ -66,11 +72,11 @@ export async function history(db: Knex, input: ParsedInput<'points.history'>): P
     const [at, id] = decodeCursor(input.cursor, historyCursor);
     q.whereRaw('(t.created_at, t.id) < (?::timestamptz, ?)', [at, id]);
   }
-  const rows = (await q) as Array<Row & { cursor_at: string }>;
+  const rows = (await q) as Array<TransactionRow & { cursor_at: string }>;
   const items = rows.slice(0, input.limit);
   const last = items.at(-1);
   return {
-    items: items.map(toRow),
+    items: items.map(toHistoryRow),
     nextCursor: rows.length > input.limit && last ? encodeCursor([last.cursor_at, last.id]) : null,
   };
 }

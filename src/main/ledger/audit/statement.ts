@@ -1,22 +1,9 @@
 import type { Knex } from 'knex';
-import type { ParsedInput, TransactionType, UserStatement } from '../../../shared/contract';
+import type { ParsedInput, UserStatement } from '../../../shared/contract';
 import { notFound } from '../../errors';
 import { iso } from '../dates';
+import { toHistoryRow, userTransactions, type TransactionRow } from '../history';
 import { logTotalsOf } from '../logTotals';
-
-interface StatementRow {
-  id: number;
-  type: TransactionType;
-  points: number;
-  description: string;
-  order_id: number | null;
-  order_amount: number | null;
-  created_at: Date;
-  created_by: string;
-  reverses_id: number | null;
-  reversed_by_id: number | null;
-  balance_after: number;
-}
 
 async function requireUser(db: Knex, userId: number): Promise<void> {
   if (!(await db('users').where({ id: userId }).first('id'))) throw notFound(`User ${userId}`);
@@ -43,28 +30,16 @@ export async function statement(db: Knex, input: ParsedInput<'audit.statement'>)
       db.raw('count(*) FILTER (WHERE created_at BETWEEN ? AND ?)::int AS n', [input.from, input.to]),
     )) as { opening: number; credits: number; debits: number; n: number };
   const opening = Number(period.opening);
-  const rows = (await db('points_transactions as t')
-    .leftJoin('points_transactions as r', 'r.reverses_id', 't.id')
-    .where('t.user_id', input.userId)
+  const rows = (await userTransactions(db, input.userId)
     .whereBetween('t.created_at', [input.from, input.to])
     .select(
-      't.id',
-      't.type',
-      't.points',
-      't.description',
-      't.order_id',
-      't.order_amount',
-      't.created_at',
-      't.created_by',
-      't.reverses_id',
-      'r.id as reversed_by_id',
       db.raw('(? + sum(t.points) OVER (ORDER BY t.created_at, t.id))::bigint AS balance_after', [opening]),
     )
     .orderBy([
       { column: 't.created_at', order: 'asc' },
       { column: 't.id', order: 'asc' },
     ])
-    .limit(input.limit)) as StatementRow[];
+    .limit(input.limit)) as Array<TransactionRow & { balance_after: number }>;
   const credits = Number(period.credits);
   const debits = Number(period.debits);
   return {
@@ -75,19 +50,7 @@ export async function statement(db: Knex, input: ParsedInput<'audit.statement'>)
     credits,
     debits,
     closingBalance: opening + credits - debits,
-    rows: rows.map((r) => ({
-      id: r.id,
-      type: r.type,
-      points: r.points,
-      description: r.description,
-      orderId: r.order_id,
-      orderAmount: r.order_amount,
-      createdAt: iso(r.created_at),
-      createdBy: r.created_by,
-      reversesId: r.reverses_id,
-      reversedById: r.reversed_by_id,
-      balanceAfter: Number(r.balance_after),
-    })),
+    rows: rows.map((r) => ({ ...toHistoryRow(r), balanceAfter: Number(r.balance_after) })),
     truncated: period.n > rows.length,
   };
 }
