@@ -59,6 +59,38 @@ describe('backup.export and backup.inspect', () => {
     expect(Object.keys(first).sort()).toEqual(Object.keys(columns).sort());
   });
 
+  it('writes text with quotes, backslashes, newlines, control characters and unicode as its exact JSON, one line per row', async () => {
+    // The full export streams COPY … csv with \x02 and \x01 as delimiter and quote: a text holding
+    // those, or what CSV would quote, must still come out as row_to_json's text, untouched.
+    const name = 'a "quoted" \\back\\slash\nnew\r\nline\ttab \x01\x02 é 漢字 😀 \u2028 , ; \\. end';
+    const [{ id }] = (await db
+      .knex('users')
+      .insert({ email: 'odd-"text"@example.com', name })
+      .returning('id')) as [{ id: number }];
+    const expected = (
+      (await db.knex.raw(`SELECT row_to_json(t)::text AS j FROM users t WHERE t.id = ?`, [id])) as {
+        rows: Array<{ j: string }>;
+      }
+    ).rows[0]!.j;
+    const full = join(dir, 'odd-full.ndjson');
+    const one = join(dir, 'odd-user.ndjson');
+    const runs: Array<[string, 'full' | { userIds: number[] }]> = [
+      [full, 'full'],
+      [one, { userIds: [id] }],
+    ];
+    for (const [path, scope] of runs) {
+      const r = await db.call('backup.export', { scope, path });
+      if (!r.ok) throw new Error(r.error.message);
+      const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+      const line = lines.find((l) => l.startsWith(`{"id":${id},`));
+      expect(line).toBe(expected);
+      expect((JSON.parse(line!) as { name: string }).name).toBe(name);
+      const inspected = await db.call('backup.inspect', { path });
+      expect(inspected.ok && inspected.data.checksum.valid && inspected.data.problem).toBeNull();
+    }
+    await db.knex('users').where({ id }).delete();
+  });
+
   it('compresses a .ndjson.gz path and still inspects it', async () => {
     const path = join(dir, 'full.ndjson.gz');
     const r = await db.call('backup.export', { scope: 'full', path });

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import {
   BACKUP_TABLES,
   type BackupHeader,
@@ -73,6 +75,99 @@ export async function checkUsersExist(trx: Knex, scope: BackupScope): Promise<vo
     throw new AppError('NOT_FOUND', `User ${missing.slice(0, 5).join(', ')} was not found.`);
 }
 
+const cancelled = () => new AppError('CANCELLED', 'The export was cancelled; no file was left behind.');
+
+/** A run of whole lines of one table's section, and how many rows (lines) it holds. */
+interface Lines {
+  text: string | Buffer;
+  rows: number;
+}
+
+/**
+ * A user-scoped section, a page at a time with bound parameters: COPY takes no bindings, and a
+ * read-only snapshot cannot create the temporary table a join would need. Scopes are small.
+ */
+async function* pagedTable(
+  trx: Knex,
+  table: BackupTable,
+  scope: BackupScope,
+  signal: AbortSignal,
+): AsyncGenerator<Lines> {
+  const [where, bindings] = scopeFilter(table, scope);
+  for (let after = 0; ;) {
+    if (signal.aborted) throw cancelled();
+    const page = (await trx.raw(
+      `SELECT count(*)::int AS n, max(id) AS last, string_agg(j, E'\\n' ORDER BY id) AS text
+       FROM (SELECT t.id, row_to_json(t)::text AS j FROM ?? t WHERE t.id > ? AND ${where} ORDER BY t.id LIMIT ?) s`,
+      [table, after, ...bindings, PAGE_ROWS],
+    )) as { rows: Array<{ n: number; last: number | null; text: string | null }> };
+    const { n, last, text } = page.rows[0]!;
+    if (n === 0 || last === null || text === null) return;
+    after = last;
+    yield { text: `${text}\n`, rows: n };
+    if (n < PAGE_ROWS) return;
+  }
+}
+
+/** Bytes handed on at once: fewer, bigger writes and hash updates than the socket's reads. */
+const COPY_CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
+function countLines(buffer: Buffer): number {
+  let n = 0;
+  for (let i = buffer.indexOf(NEWLINE); i !== -1; i = buffer.indexOf(NEWLINE, i + 1)) n++;
+  return n;
+}
+
+/**
+ * A whole table's section in one COPY on the snapshot's own connection, several times faster
+ * than paging. CSV with control characters as delimiter and quote never quotes a row_to_json
+ * text (JSON escapes every control character), so each CSV line is the JSON text verbatim.
+ */
+async function* copyTable(trx: Knex, table: BackupTable, signal: AbortSignal): AsyncGenerator<Lines> {
+  if (signal.aborted) throw cancelled();
+  const identifier = trx.client.wrapIdentifier(table) as string;
+  // A transaction's client hands out its one bound connection and never releases it.
+  const connection = (await trx.client.acquireConnection()) as PoolClient;
+  const stream = connection.query(
+    copyTo(
+      `COPY (SELECT row_to_json(t)::text FROM ${identifier} t ORDER BY t.id)
+       TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`,
+    ),
+  );
+  let finished = false;
+  try {
+    let pending: Buffer[] = [];
+    let size = 0;
+    let rows = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (signal.aborted) throw cancelled();
+      pending.push(chunk);
+      size += chunk.length;
+      rows += countLines(chunk);
+      if (size < COPY_CHUNK_BYTES) continue;
+      // Hand on whole lines only, so every chunk's row count is exact.
+      const all = Buffer.concat(pending, size);
+      const end = all.lastIndexOf(NEWLINE) + 1;
+      const rest = all.subarray(end);
+      const restRows = countLines(rest);
+      yield { text: all.subarray(0, end), rows: rows - restRows };
+      pending = rest.length ? [rest] : [];
+      size = rest.length;
+      rows = restRows;
+    }
+    finished = true;
+    if (size) yield { text: Buffer.concat(pending, size), rows };
+  } finally {
+    // Stopped halfway (cancel, full disk, a failed write): the connection is still in COPY and
+    // cannot run the ROLLBACK, so it is closed; the server rolls the snapshot back, the pool drops it.
+    if (!finished) {
+      stream.destroy();
+      connection.connection.stream.destroy();
+    }
+  }
+}
+
 export interface ContentSource {
   createdBy: string;
   server: string;
@@ -93,7 +188,7 @@ export async function* backupContent(
   signal: AbortSignal,
   /** Filled in when the last line has been produced. */
   out: { counts: TableCounts; sha256: string },
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Buffer> {
   const hash = createHash('sha256');
   const columns = await tableColumns(trx);
   const header: BackupHeader = {
@@ -106,7 +201,7 @@ export async function* backupContent(
     schemaVersion: SCHEMA_VERSION,
     tables: BACKUP_TABLES.map((name) => ({ name, columns: columns[name] ?? [] })),
   };
-  const emit = (text: string) => {
+  const emit = (text: string | Buffer) => {
     hash.update(text);
     return text;
   };
@@ -114,22 +209,11 @@ export async function* backupContent(
   const counts = zeroCounts();
   for (const table of BACKUP_TABLES) {
     yield emit(`${JSON.stringify({ section: table })}\n`);
-    const [where, bindings] = scopeFilter(table, scope);
-    for (let after = 0; ;) {
-      if (signal.aborted)
-        throw new AppError('CANCELLED', 'The export was cancelled; no file was left behind.');
-      const page = (await trx.raw(
-        `SELECT count(*)::int AS n, max(id) AS last, string_agg(j, E'\\n' ORDER BY id) AS text
-         FROM (SELECT t.id, row_to_json(t)::text AS j FROM ?? t WHERE t.id > ? AND ${where} ORDER BY t.id LIMIT ?) s`,
-        [table, after, ...bindings, PAGE_ROWS],
-      )) as { rows: Array<{ n: number; last: number | null; text: string | null }> };
-      const { n, last, text } = page.rows[0]!;
-      if (n === 0 || last === null || text === null) break;
-      counts[table] += n;
-      after = last;
-      onPage({ table, rows: n });
-      yield emit(`${text}\n`);
-      if (n < PAGE_ROWS) break;
+    const lines = scope === 'full' ? copyTable(trx, table, signal) : pagedTable(trx, table, scope, signal);
+    for await (const chunk of lines) {
+      counts[table] += chunk.rows;
+      onPage({ table, rows: chunk.rows });
+      yield emit(chunk.text);
     }
   }
   const sha256 = hash.digest('hex');
