@@ -1,32 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROFILES_FILE } from '../src/main/desktop/profilesStore';
+import { runCli } from './support/cli';
 import { createTestDb, type TestDb } from './support/db';
 
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '..', 'bin', 'pointkeeper.mjs');
 let db: TestDb;
 let home: string;
 
-async function cli(args: string[], env: Record<string, string>) {
-  const base = { ...process.env };
-  delete base.DATABASE_URL;
-  delete base.PGPASSWORD;
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], {
-      env: { ...base, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Only what each test gives: no DATABASE_URL or PGPASSWORD from the outer environment. */
+const cli = (args: string[], env: Record<string, string>) =>
+  runCli(args, { DATABASE_URL: undefined, PGPASSWORD: undefined, ...env });
 
 beforeAll(async () => {
   db = await createTestDb();

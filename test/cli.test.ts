@@ -9,35 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createKnex } from '../src/main/db/knex';
 import { clusterDir } from '../src/main/db/embedded';
+import { BIN, databaseUrl, runCli } from './support/cli';
 
 const run = promisify(execFile);
-const BIN = join(__dirname, '..', 'bin', 'pointkeeper.mjs');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
-  const base = { ...process.env };
-  delete base.DATABASE_URL;
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], {
-      env: { ...base, ...env },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** No DATABASE_URL from the outer environment: each test says which database it means. */
+const cli = (args: string[], env: Record<string, string | undefined>) =>
+  runCli(args, { DATABASE_URL: undefined, ...env });
 
 describe('CLI against another PostgreSQL through DATABASE_URL', () => {
   const admin = inject('pg');
   const database = `pk_cli_${randomBytes(4).toString('hex')}`;
-  const url = `postgres://${admin.user}:${encodeURIComponent(admin.password ?? '')}@${admin.host}:${admin.port}/${database}`;
+  const url = databaseUrl({ ...admin, database });
 
   beforeAll(async () => {
     const root = createKnex({ ...admin, database: 'postgres' }, 1);

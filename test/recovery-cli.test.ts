@@ -1,32 +1,15 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryPlan, RecoveryRun } from '../src/shared/contract';
+import { databaseUrl, runCli } from './support/cli';
 import { createTestDb, type TestDb } from './support/db';
 import { ledgerSnapshot, uncleanUsers } from './support/ledgerCheck';
-
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', 'bin', 'pointkeeper.mjs');
 
 let db: TestDb;
 let url: string;
 
-async function cli(args: string[], databaseUrl = url) {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], {
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], target = url) => runCli(args, { DATABASE_URL: target });
 
-const urlOf = (user: string, password: string) =>
-  `postgres://${user}:${encodeURIComponent(password)}@${db.connection.host}:${db.connection.port}/${db.connection.database}`;
+const urlOf = (user: string, password: string) => databaseUrl({ ...db.connection, user, password });
 
 beforeAll(async () => {
   db = await createTestDb();

@@ -1,37 +1,22 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanSummary, UserAudit, UserStatement } from '../../src/shared/contract';
+import { databaseUrl, runCli } from '../support/cli';
 import { createTestDb, type TestDb } from '../support/db';
-
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'pointkeeper.mjs');
 
 let db: TestDb;
 let url: string;
 let dir: string;
 
-async function cli(args: string[]) {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], {
-      env: { ...process.env, DATABASE_URL: url },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(args, { DATABASE_URL: url });
 
 beforeAll(async () => {
   db = await createTestDb();
   const c = db.connection;
-  url = `postgres://${c.user}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
+  url = databaseUrl(c);
   dir = await mkdtemp(join(tmpdir(), 'pk-cli-audit-'));
   const r = await db.call('demo.generate', { users: 30, transactions: 300, discrepancies: 0 });
   if (!r.ok) throw new Error(r.error.message);

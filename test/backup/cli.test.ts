@@ -1,33 +1,18 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKnex } from '../../src/main/db/knex';
-
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'pointkeeper.mjs');
+import { databaseUrl, runCli } from '../support/cli';
 
 describe('pointkeeper backup export | inspect | restore | verify', () => {
   const admin = inject('pg');
   const database = `pk_bkcli_${randomBytes(4).toString('hex')}`;
-  const url = `postgres://${admin.user}:${encodeURIComponent(admin.password ?? '')}@${admin.host}:${admin.port}/${database}`;
+  const url = databaseUrl({ ...admin, database });
   let dir: string;
 
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run('node', [BIN, ...args], {
-        env: { ...process.env, DATABASE_URL: url },
-        timeout: 120_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (args: string[]) => runCli(args, { DATABASE_URL: url });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pk-backup-cli-'));
