@@ -31,6 +31,23 @@ function table(rows: BenchRow[]): string {
   return lines.join('\n');
 }
 
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+
+/** Writes the figures so far: a long full run that is stopped keeps what it measured. */
+async function save(quick: boolean, only: string[], rows: BenchRow[], failed: string[]): Promise<string> {
+  const failures = failed.length ? `\nFailed: ${failed.join('; ')}\n` : '';
+  const benches = only.length === Object.keys(BENCHES).length ? '' : `, ${only.join(', ')}`;
+  const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'}${benches})\n\n${new Date().toISOString()} — ${machine}\n\n${table(rows)}\n${failures}`;
+  const dir = join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, quick ? 'latest-quick.md' : 'latest.md'), report);
+  await writeFile(
+    join(dir, quick ? 'latest-quick.json' : 'latest.json'),
+    JSON.stringify({ machine, quick, benches: only, rows, failed }, null, 2),
+  );
+  return report;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
@@ -46,26 +63,19 @@ async function main(): Promise<void> {
     for (const name of only) {
       process.stderr.write(`== ${name}${quick ? ' (quick)' : ''}\n`);
       try {
-        rows.push(...(await (await BENCHES[name]!()).run(quick)));
+        const figures = await (await BENCHES[name]!()).run(quick);
+        rows.push(...figures);
+        process.stderr.write(`${table(figures)}\n`);
       } catch (error) {
         failed.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
         process.stderr.write(`== ${name} failed: ${failed.at(-1)}\n`);
       }
+      await save(quick, only, rows, failed);
     }
   } finally {
     await closeBenchServer(); // an embedded server runs detached: never leave it behind
   }
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
-  const failures = failed.length ? `\nFailed: ${failed.join('; ')}\n` : '';
-  const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'})\n\n${new Date().toISOString()} — ${machine}\n\n${table(rows)}\n${failures}`;
-  process.stdout.write(`${report}\n`);
-  const dir = join(import.meta.dirname, 'results');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, quick ? 'latest-quick.md' : 'latest.md'), report);
-  await writeFile(
-    join(dir, quick ? 'latest-quick.json' : 'latest.json'),
-    JSON.stringify({ machine, quick, rows, failed }, null, 2),
-  );
+  process.stdout.write(`${await save(quick, only, rows, failed)}\n`);
   if (failed.length) process.exitCode = 1;
 }
 

@@ -126,12 +126,14 @@ function countLines(buffer: Buffer): number {
  */
 async function* copyTable(trx: Knex, table: BackupTable, signal: AbortSignal): AsyncGenerator<Lines> {
   if (signal.aborted) throw cancelled();
+  // The full scope's filters are constant SQL (the orders the points rows point at): no bindings.
+  const [where] = scopeFilter(table, 'full');
   const identifier = trx.client.wrapIdentifier(table) as string;
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   const stream = connection.query(
     copyTo(
-      `COPY (SELECT row_to_json(t)::text FROM ${identifier} t ORDER BY t.id)
+      `COPY (SELECT row_to_json(t)::text FROM ${identifier} t WHERE ${where} ORDER BY t.id)
        TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`,
     ),
   );
