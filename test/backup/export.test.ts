@@ -9,6 +9,9 @@ import { createTestDb, type TestDb } from '../support/db';
 let db: TestDb;
 let dir: string;
 
+const REFERENCED_ORDERS = `SELECT count(*)::int AS n FROM orders o WHERE o.id IN (SELECT order_id FROM points_transactions)
+  OR o.id IN (SELECT order_id FROM user_points_redemptions)`;
+
 async function tableCount(table: string, where?: (q: ReturnType<TestDb['knex']>) => void): Promise<number> {
   const q = db.knex(table);
   if (where) where(q);
@@ -21,6 +24,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pk-backup-export-'));
   const seeded = await db.call('demo.generate', { users: 200, transactions: 12_000, discrepancies: 0 });
   if (!seeded.ok) throw new Error(seeded.error.message);
+  await db.knex('orders').insert({ user_id: 1, amount: '12.50', status: 'completed' });
 });
 afterAll(async () => {
   await db.close();
@@ -34,6 +38,9 @@ describe('backup.export and backup.inspect', () => {
     if (!r.ok) throw new Error(r.error.message);
     expect(r.data.counts.points_transactions).toBe(await tableCount('points_transactions'));
     expect(r.data.counts.users).toBe(await tableCount('users'));
+    // Orders no points row points at are the shop's, not points data: a full backup leaves them out.
+    expect(r.data.counts.orders).toBe(Number((await db.knex.raw(REFERENCED_ORDERS)).rows[0].n));
+    expect(r.data.counts.orders).toBeLessThan(await tableCount('orders'));
     const inspected = await db.call('backup.inspect', { path });
     if (!inspected.ok) throw new Error(inspected.error.message);
     expect(inspected.data.checksum).toEqual({ valid: true, expected: r.data.sha256, actual: r.data.sha256 });
