@@ -116,11 +116,21 @@ async function searchLatency(db: BenchDb, samples: number): Promise<{ ours: numb
     if (!r.ok) throw new Error(r.error.message);
     oursMs.push(performance.now() - t);
     t = performance.now();
-    await client.query(
-      `SELECT u.id, u.email, u.name, up.points, u.created_at FROM users u LEFT JOIN user_points up ON up.user_id = u.id
-       WHERE lower(u.name) LIKE $1 OR lower(u.email) LIKE $1 ORDER BY lower(u.name), u.id LIMIT 51`,
+    // The same two tiers users.search sends: name matches, then (if the page is not full) email-only ones.
+    const byName = await client.query(
+      `SELECT u.id, u.email, u.name, up.points, u.created_at, lower(u.name) COLLATE "C" AS k
+       FROM users u LEFT JOIN user_points up ON up.user_id = u.id
+       WHERE lower(u.name) COLLATE "C" LIKE $1 ORDER BY lower(u.name) COLLATE "C", u.id LIMIT 51`,
       [`${prefix}%`],
     );
+    if (byName.rowCount! < 51)
+      await client.query(
+        `SELECT u.id, u.email, u.name, up.points, u.created_at, lower(u.email) COLLATE "C" AS k
+         FROM users u LEFT JOIN user_points up ON up.user_id = u.id
+         WHERE lower(u.email) COLLATE "C" LIKE $1 AND NOT (lower(u.name) COLLATE "C" LIKE $1)
+         ORDER BY lower(u.email) COLLATE "C", u.id LIMIT $2`,
+        [`${prefix}%`, 51 - byName.rowCount!],
+      );
     bareMs.push(performance.now() - t);
   }
   await client.end();

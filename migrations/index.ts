@@ -7,6 +7,7 @@ import * as auditScans from './20261125_004_audit_scans';
 import * as auditScanProgress from './20261125_004_audit_scans_progress';
 import * as backupRestore from './20261125_005_backup_restore';
 import * as recoveryRuns from './20261125_006_recovery_runs';
+import * as userSearch from './20261125_007_user_search';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -21,4 +22,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125_004_audit_scans_progress', auditScanProgress],
   ['20261125_005_backup_restore', backupRestore],
   ['20261125_006_recovery_runs', recoveryRuns],
+  ['20261125_007_user_search', userSearch],
 ];

@@ -84,9 +84,15 @@ describe('demo data', () => {
 });
 
 describe('users.search and users.get through the registry', () => {
-  it('finds users by name prefix, case-insensitively, in name order, paged', async () => {
+  it('finds users by name prefix, then by email prefix, case-insensitively, in order, paged', async () => {
     const some = (await db.knex('users').first('name', 'id'))!;
     const prefix = some.name.slice(0, 3).toUpperCase();
+    const p = `${prefix.toLowerCase()}%`;
+    // Two whose email, not name, starts with the text: they come after every name match.
+    await db.knex('users').insert([
+      { id: 900_001, email: `${prefix.toLowerCase()}-b@example.test`, name: 'Aa Email Only' },
+      { id: 900_002, email: `${prefix.toLowerCase()}-a@example.test`, name: 'Ab Email Only' },
+    ]);
     const first = await db.call('users.search', { query: prefix, limit: 2 });
     if (!first.ok) throw new Error(first.error.message);
     expect(first.data.items.length).toBeGreaterThan(0);
@@ -100,13 +106,18 @@ describe('users.search and users.get through the registry', () => {
       all.push(...next.data.items.map((u) => u.id));
       cursor = next.data.nextCursor;
     }
-    const expected = await db
+    const byName = await db
       .knex('users')
-      .whereRaw('lower(name) LIKE ?', [`${prefix.toLowerCase()}%`])
-      .orWhereRaw('lower(email) LIKE ?', [`${prefix.toLowerCase()}%`])
-      .orderByRaw('lower(name), id')
+      .whereRaw('lower(name) LIKE ?', [p])
+      .orderByRaw('lower(name) COLLATE "C", id')
       .pluck('id');
-    expect(all).toEqual(expected);
+    const byEmailOnly = await db
+      .knex('users')
+      .whereRaw('lower(email) LIKE ? AND NOT lower(name) LIKE ?', [p, p])
+      .orderByRaw('lower(email) COLLATE "C", id')
+      .pluck('id');
+    expect(byEmailOnly.slice(0, 2)).toEqual([900_002, 900_001]);
+    expect(all).toEqual([...byName, ...byEmailOnly]);
   });
 
   it('finds by id and by email prefix, and treats LIKE wildcards literally', async () => {
