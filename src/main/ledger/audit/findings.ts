@@ -45,7 +45,14 @@ export interface FindingsSql {
  * checked against their debits, and (optionally) each user's first chain break. audit.user runs
  * it for [id, id] and the scan for ranges of ids, so both find exactly the same things.
  */
-export function findingsSql(db: Knex, lo: number, hi: number, verifyChain: boolean): FindingsSql {
+export function findingsSql(
+  db: Knex,
+  lo: number,
+  hi: number,
+  verifyChain: boolean,
+  /** A table holding logTotalsQuery's rows for every user, read instead of the log (the scan's). */
+  totalsTable?: string,
+): FindingsSql {
   const chain = verifyChain
     ? `UNION ALL
        SELECT b.user_id, 'chain_broken', NULL, NULL, coalesce(f.balance, 0), b.transaction_id, b.previous_id, NULL, b.kind
@@ -53,7 +60,7 @@ export function findingsSql(db: Knex, lo: number, hi: number, verifyChain: boole
        LEFT JOIN figures f ON f.user_id = b.user_id`
     : '';
   const bindings: Knex.RawBinding[] = [
-    logTotalsQuery(db).whereBetween('user_id', [lo, hi]),
+    (totalsTable ? db(totalsTable).select('*') : logTotalsQuery(db)).whereBetween('user_id', [lo, hi]),
     lo,
     hi,
     lo,
