@@ -107,15 +107,18 @@ async function sealAndRedeem(trx: Knex.Transaction, debits: boolean): Promise<vo
   );
 }
 
-/** The derived copies, computed from the log exactly as sync would. */
+/**
+ * The derived copies, computed as sync would from the chunk's log rows — all of them are in the
+ * staging table, since its users are new. Reading them back from the log by user range cost a
+ * pass over the whole growing log per chunk: quadratic in the size of the demo.
+ */
 async function deriveCopies(trx: Knex.Transaction, c: ChunkPlan): Promise<void> {
   const range = [c.firstId, c.firstId + c.count - 1];
   await trx.raw(
     `INSERT INTO user_points (user_id, points, total_earned, total_redeemed, last_earned_at, created_at, updated_at)
      SELECT user_id, sum(points), coalesce(sum(points) FILTER (WHERE points > 0), 0),
             coalesce(-sum(points) FILTER (WHERE points < 0), 0), max(created_at) FILTER (WHERE points > 0), min(created_at), now()
-     FROM points_transactions WHERE user_id BETWEEN ? AND ? GROUP BY user_id`,
-    range,
+     FROM demo_tx GROUP BY user_id`,
   );
   await trx.raw(
     `UPDATE users u SET rewards = up.points FROM user_points up WHERE up.user_id = u.id AND u.id BETWEEN ? AND ?`,
