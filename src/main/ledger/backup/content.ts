@@ -30,9 +30,11 @@ function scopeFilter(table: BackupTable, scope: BackupScope): [string, unknown[]
       return ids ? ['t.id = ANY(?)', b] : ['true', []];
     case 'orders':
       // Only the orders the points rows point at: the shop's other orders are not points data.
+      // One IN over a UNION is a hashed semi-join; two INs joined by OR were a subplan per order
+      // (minutes per million orders once the ids outgrow work_mem).
       return [
-        `(t.id IN (SELECT order_id FROM points_transactions WHERE order_id IS NOT NULL${mine.replace('t.', '')})
-          OR t.id IN (SELECT order_id FROM user_points_redemptions WHERE order_id IS NOT NULL${mine.replace('t.', '')}))`,
+        `t.id IN (SELECT order_id FROM points_transactions WHERE order_id IS NOT NULL${mine.replace('t.', '')}
+          UNION SELECT order_id FROM user_points_redemptions WHERE order_id IS NOT NULL${mine.replace('t.', '')})`,
         [...b, ...b],
       ];
     case 'points_rewards':
