@@ -67,6 +67,8 @@ export function findingsSql(
     hi,
     lo,
     hi,
+    lo,
+    hi,
   ];
   if (verifyChain) bindings.push(chainBreaksQuery(db, [lo, hi]));
   return { ctes: CTES, select: `${SELECT} ${chain}`, bindings };
@@ -85,7 +87,9 @@ const CTES = `WITH lt AS (?),
               coalesce(lt.credits, 0) AS credits, coalesce(lt.debits, 0) AS debits,
               CASE WHEN up.user_id IS NOT NULL THEN up.points ELSE u.rewards END AS stored_balance
        FROM users u
-       LEFT JOIN user_points up ON up.user_id = u.id
+       -- The range again on the row's own key: an outer join does not pass u.id's range to it, and
+       -- without it every chunk read all of user_points.
+       LEFT JOIN user_points up ON up.user_id = u.id AND up.user_id BETWEEN ? AND ?
        LEFT JOIN lt ON lt.user_id = u.id
        WHERE u.id BETWEEN ? AND ?
      ),
