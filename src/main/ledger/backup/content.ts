@@ -10,6 +10,7 @@ import {
   type TableCounts,
 } from '../../../shared/contract/backup';
 import { AppError } from '../../errors';
+import { copySelectList, copyTextToJson, type CopyColumn } from './copyJson';
 import { FORMAT, FORMAT_VERSION, SCHEMA_VERSION, zeroCounts } from './format';
 
 /** Rows per round trip: big enough to keep the server busy, small enough to keep memory flat. */
@@ -46,15 +47,18 @@ function scopeFilter(table: BackupTable, scope: BackupScope): [string, unknown[]
   }
 }
 
-/** The live column list of each table, so columns added by later migrations travel too. */
-export async function tableColumns(db: Knex): Promise<Record<BackupTable, string[]>> {
+/** The live columns of each table, with their types, so columns added by later migrations travel too. */
+export async function tableColumns(db: Knex): Promise<Record<BackupTable, CopyColumn[]>> {
   const rows = (await db.raw(
-    `SELECT table_name, array_agg(column_name::text ORDER BY ordinal_position) AS columns
+    `SELECT table_name, json_agg(json_build_object('name', column_name, 'type', udt_name) ORDER BY ordinal_position) AS columns
      FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ANY(?)
      GROUP BY table_name`,
     [[...BACKUP_TABLES]],
-  )) as { rows: Array<{ table_name: BackupTable; columns: string[] }> };
-  return Object.fromEntries(rows.rows.map((r) => [r.table_name, r.columns])) as Record<BackupTable, string[]>;
+  )) as { rows: Array<{ table_name: BackupTable; columns: CopyColumn[] }> };
+  return Object.fromEntries(rows.rows.map((r) => [r.table_name, r.columns])) as Record<
+    BackupTable,
+    CopyColumn[]
+  >;
 }
 
 export async function countInScope(trx: Knex, scope: BackupScope): Promise<TableCounts> {
@@ -123,20 +127,26 @@ function countLines(buffer: Buffer): number {
 
 /**
  * A whole table's section in one COPY on the snapshot's own connection, several times faster
- * than paging. CSV with control characters as delimiter and quote never quotes a row_to_json
- * text (JSON escapes every control character), so each CSV line is the JSON text verbatim.
+ * than paging: the server sends plain COPY text and copyTextToJson turns it into the rows'
+ * row_to_json text, byte for byte, while the server goes on producing the next rows.
  */
-async function* copyTable(trx: Knex, table: BackupTable, signal: AbortSignal): AsyncGenerator<Lines> {
+async function* copyTable(
+  trx: Knex,
+  table: BackupTable,
+  columns: readonly CopyColumn[],
+  signal: AbortSignal,
+): AsyncGenerator<Lines> {
   if (signal.aborted) throw cancelled();
   // The full scope's filters are constant SQL (the orders the points rows point at): no bindings.
   const [where] = scopeFilter(table, 'full');
   const identifier = trx.client.wrapIdentifier(table) as string;
+  const toJson = copyTextToJson(columns);
+  const convert = (text: Buffer) => Buffer.from(toJson(text.toString('latin1')), 'latin1');
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   const stream = connection.query(
     copyTo(
-      `COPY (SELECT row_to_json(t)::text FROM ${identifier} t WHERE ${where} ORDER BY t.id)
-       TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`,
+      `COPY (SELECT ${copySelectList(columns)} FROM ${identifier} t WHERE ${where} ORDER BY t.id) TO STDOUT`,
     ),
   );
   let finished = false;
@@ -150,18 +160,18 @@ async function* copyTable(trx: Knex, table: BackupTable, signal: AbortSignal): A
       size += chunk.length;
       rows += countLines(chunk);
       if (size < COPY_CHUNK_BYTES) continue;
-      // Hand on whole lines only, so every chunk's row count is exact.
+      // Hand on whole lines only, so every chunk's row count is exact and no line is split.
       const all = Buffer.concat(pending, size);
       const end = all.lastIndexOf(NEWLINE) + 1;
       const rest = all.subarray(end);
       const restRows = countLines(rest);
-      yield { text: all.subarray(0, end), rows: rows - restRows };
+      yield { text: convert(all.subarray(0, end)), rows: rows - restRows };
       pending = rest.length ? [rest] : [];
       size = rest.length;
       rows = restRows;
     }
     finished = true;
-    if (size) yield { text: Buffer.concat(pending, size), rows };
+    if (size) yield { text: convert(Buffer.concat(pending, size)), rows };
   } finally {
     // Stopped halfway (cancel, full disk, a failed write): the connection is still in COPY and
     // cannot run the ROLLBACK, so it is closed; the server rolls the snapshot back, the pool drops it.
@@ -203,7 +213,7 @@ export async function* backupContent(
     source: { server: source.server, database: source.database, serverVersion: source.serverVersion },
     scope: scope === 'full' ? 'full' : { userIds: [...new Set(scope.userIds)].sort((a, b) => a - b) },
     schemaVersion: SCHEMA_VERSION,
-    tables: BACKUP_TABLES.map((name) => ({ name, columns: columns[name] ?? [] })),
+    tables: BACKUP_TABLES.map((name) => ({ name, columns: (columns[name] ?? []).map((c) => c.name) })),
   };
   const emit = (text: string | Buffer) => {
     hash.update(text);
@@ -213,7 +223,10 @@ export async function* backupContent(
   const counts = zeroCounts();
   for (const table of BACKUP_TABLES) {
     yield emit(`${JSON.stringify({ section: table })}\n`);
-    const lines = scope === 'full' ? copyTable(trx, table, signal) : pagedTable(trx, table, scope, signal);
+    const lines =
+      scope === 'full'
+        ? copyTable(trx, table, columns[table], signal)
+        : pagedTable(trx, table, scope, signal);
     for await (const chunk of lines) {
       counts[table] += chunk.rows;
       onPage({ table, rows: chunk.rows });

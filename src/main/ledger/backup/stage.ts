@@ -29,7 +29,7 @@ async function createStaging(
   const live = await tableColumns(trx);
   const columns: Partial<Record<BackupTable, string[]>> = {};
   for (const { name, columns: fileColumns } of header.tables) {
-    const missing = fileColumns.find((c) => !live[name]?.includes(c));
+    const missing = fileColumns.find((c) => !live[name]?.some((column) => column.name === c));
     if (missing)
       throw invalid(`Line 1 (header): this database has no column ${name}.${missing}; migrate it first.`);
     // No constraints on the copy: the file is judged by the checks below, with line numbers.

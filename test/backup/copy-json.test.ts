@@ -1,0 +1,167 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copySelectList, copyTextToJson, type CopyColumn } from '../../src/main/ledger/backup/copyJson';
+import { createTestDb, type TestDb } from '../support/db';
+
+let db: TestDb;
+let client: pg.Client;
+let dir: string;
+
+/** Every kind of column the converter treats differently, and the types it leaves to the server. */
+const PROBE_COLUMNS: CopyColumn[] = [
+  { name: 'id', type: 'int4' },
+  { name: 'small', type: 'int2' },
+  { name: 'big', type: 'int8' },
+  { name: 'label', type: 'text' },
+  { name: 'note', type: 'varchar' },
+  { name: 'hash', type: 'bytea' },
+  { name: 'flag', type: 'bool' },
+  { name: 'amount', type: 'numeric' },
+  { name: 'at', type: 'timestamptz' },
+];
+
+beforeAll(async () => {
+  db = await createTestDb();
+  dir = await mkdtemp(join(tmpdir(), 'pk-copy-json-'));
+  client = new pg.Client(db.connection);
+  await client.connect();
+  await client.query(`SET TimeZone = 'UTC'`);
+  await client.query(`SET bytea_output = 'hex'`);
+  await client.query(`CREATE TEMP TABLE probe (id serial PRIMARY KEY, small int2, big int8, label text,
+    note varchar(500), hash bytea, flag boolean, amount numeric, at timestamptz)`);
+});
+afterAll(async () => {
+  await client.end();
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function copyText(sql: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of client.query(copyTo(sql)) as AsyncIterable<Buffer>) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+/** The converter's output for the probe table, as the export runs it: latin1 in, latin1 out. */
+async function converted(): Promise<Buffer> {
+  const text = await copyText(
+    `COPY (SELECT ${copySelectList(PROBE_COLUMNS)} FROM probe t ORDER BY t.id) TO STDOUT`,
+  );
+  return Buffer.from(copyTextToJson(PROBE_COLUMNS)(text.toString('latin1')), 'latin1');
+}
+
+async function serverJson(): Promise<Buffer> {
+  const r = await client.query<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM probe t ORDER BY t.id`);
+  return Buffer.from(r.rows.map((row) => `${row.j}\n`).join(''), 'utf8');
+}
+
+// PostgreSQL text holds any Unicode but NUL.
+const text = fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.replaceAll('\0', ''));
+const nasty = fc.constantFrom(
+  '"',
+  '\\',
+  '\t',
+  '\n',
+  '\r',
+  '\v',
+  '\b',
+  '\f',
+  '\x01',
+  '\x1f',
+  '€',
+  '\\N',
+  ':',
+  '{',
+  '}',
+  '$1',
+);
+const probeRow = fc.record({
+  small: fc.option(fc.integer({ min: -32768, max: 32767 })),
+  big: fc.option(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String)),
+  label: fc.option(
+    fc.oneof(
+      text,
+      fc.array(fc.oneof(nasty, text), { maxLength: 6 }).map((a) => a.join('')),
+    ),
+  ),
+  note: fc.option(fc.oneof(text, nasty)),
+  hash: fc.option(fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a))),
+  flag: fc.option(fc.boolean()),
+  amount: fc.option(
+    fc.oneof(
+      fc.constantFrom('NaN', 'Infinity', '-Infinity', '0', '12.50', '-0.001'),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+    ),
+  ),
+  at: fc.option(
+    fc.oneof(
+      fc.constantFrom('infinity', '-infinity', '0044-03-15 12:00:00.5+00 BC', '2020-01-01 00:00:00+00'),
+      fc
+        .date({ min: new Date('1900-01-01'), max: new Date('2200-01-01'), noInvalidDate: true })
+        .map((d) => d.toISOString()),
+    ),
+  ),
+});
+
+describe('COPY text to row_to_json', () => {
+  it('gives the bytes of row_to_json for any values of every column kind', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(probeRow, { minLength: 1, maxLength: 30 }), async (rows) => {
+        await client.query('TRUNCATE probe');
+        for (const r of rows)
+          await client.query(
+            `INSERT INTO probe (small, big, label, note, hash, flag, amount, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            [r.small, r.big, r.label, r.note, r.hash, r.flag, r.amount, r.at],
+          );
+        expect((await converted()).toString('utf8')).toBe((await serverJson()).toString('utf8'));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses an escape COPY never writes instead of guessing', () => {
+    const convert = copyTextToJson([
+      { name: 'id', type: 'int4' },
+      { name: 'label', type: 'text' },
+    ]);
+    expect(convert('1\tplain\n')).toBe('{"id":1,"label":"plain"}\n');
+    expect(() => convert('1\ta"\\q\n')).toThrow(/Unexpected escape \\q/);
+    expect(() => convert('1\n')).toThrow(/1 fields, expected 2/);
+  });
+
+  it('writes a full backup whose rows are row_to_json of the rows, also past chunk edges and in any script', async () => {
+    const seeded = await db.call('demo.generate', { users: 50, transactions: 6_000, discrepancies: 0 });
+    if (!seeded.ok) throw new Error(seeded.error.message);
+    // Long multi-byte descriptions put characters across the export's 1 MB batches.
+    for (let i = 0; i < 1000; i++) {
+      const r = await db.call('points.earn', {
+        userId: 1 + (i % 50),
+        points: 1 + i,
+        description: `${'€ünï "q" \\ tab\t'.repeat(30)}${i}`,
+      });
+      if (!r.ok) throw new Error(r.error.message);
+    }
+    const path = join(dir, 'full.ndjson');
+    const r = await db.call('backup.export', { scope: 'full', path });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.data.bytes).toBeGreaterThan(3 * 1024 * 1024);
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    const sections = ['users', 'orders', 'points_transactions', 'user_points_redemptions'] as const;
+    for (const table of sections) {
+      const start = lines.indexOf(`{"section":"${table}"}`);
+      const stored = await client.query<{ j: string }>(
+        table === 'orders'
+          ? `SELECT row_to_json(t)::text AS j FROM orders t WHERE t.id IN (SELECT order_id FROM points_transactions UNION SELECT order_id FROM user_points_redemptions) ORDER BY t.id`
+          : `SELECT row_to_json(t)::text AS j FROM ${table} t ORDER BY t.id`,
+      );
+      expect(stored.rows.length).toBeGreaterThan(0);
+      expect(lines.slice(start + 1, start + 1 + stored.rows.length)).toEqual(stored.rows.map((row) => row.j));
+      expect(lines[start + 1 + stored.rows.length]).toMatch(/^\{"section"|^\{"trailer"/);
+    }
+  });
+});
