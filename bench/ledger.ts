@@ -3,7 +3,7 @@
  * the same server, and user search latency against the same query sent by a bare pg client.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,36 +41,40 @@ async function pgbench(
   users: number,
 ): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'pk-pgbench-'));
-  const file = join(dir, 'script.sql');
-  await writeFile(file, script);
-  const c = db.connection;
-  const { stdout } = await run(
-    PGBENCH,
-    [
-      '-n',
-      '-h',
-      c.host,
-      '-p',
-      String(c.port),
-      '-U',
-      c.user,
-      '-c',
-      String(clients),
-      '-j',
-      String(Math.min(clients, 2)),
-      '-T',
-      String(seconds),
-      '-D',
-      `users=${users}`,
-      '-f',
-      file,
-      c.database,
-    ],
-    { env: { ...process.env, PGPASSWORD: c.password ?? '' } },
-  );
-  const tps = /tps = ([\d.]+)/.exec(stdout);
-  if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
-  return Number(tps[1]);
+  try {
+    const file = join(dir, 'script.sql');
+    await writeFile(file, script);
+    const c = db.connection;
+    const { stdout } = await run(
+      PGBENCH,
+      [
+        '-n',
+        '-h',
+        c.host,
+        '-p',
+        String(c.port),
+        '-U',
+        c.user,
+        '-c',
+        String(clients),
+        '-j',
+        String(Math.min(clients, 2)),
+        '-T',
+        String(seconds),
+        '-D',
+        `users=${users}`,
+        '-f',
+        file,
+        c.database,
+      ],
+      { env: { ...process.env, PGPASSWORD: c.password ?? '' } },
+    );
+    const tps = /tps = ([\d.]+)/.exec(stdout);
+    if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
+    return Number(tps[1]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function ours(

@@ -27,11 +27,11 @@ export interface LogTotalsFilter {
 }
 
 /**
- * The aggregate as a Knex query, one row per user with rows in the log, columns
- * `user_id, balance, credits, debits, tx_count, first_at, last_at, last_earned_at` (sums are
- * bigint, read as numbers). Use it as a subquery: `db.from(logTotalsQuery(db).as('lt'))`.
+ * The sums alone, one row per user with rows in the log, columns
+ * `user_id, balance, credits, debits, tx_count`: what a check of balances needs, without the
+ * three min/max over timestamps that cost a fifth of a pass over the whole log (the scan's).
  */
-export function logTotalsQuery(db: Knex, filter: LogTotalsFilter = {}): Knex.QueryBuilder {
+export function logSumsQuery(db: Knex, filter: LogTotalsFilter = {}): Knex.QueryBuilder {
   const q = db('points_transactions')
     .select(
       'user_id',
@@ -39,14 +39,24 @@ export function logTotalsQuery(db: Knex, filter: LogTotalsFilter = {}): Knex.Que
       db.raw('coalesce(sum(points) FILTER (WHERE points > 0), 0)::bigint AS credits'),
       db.raw('coalesce(-sum(points) FILTER (WHERE points < 0), 0)::bigint AS debits'),
       db.raw('count(*)::bigint AS tx_count'),
-      db.raw('min(created_at) AS first_at'),
-      db.raw('max(created_at) AS last_at'),
-      db.raw('max(created_at) FILTER (WHERE points > 0) AS last_earned_at'),
     )
     .groupBy('user_id');
   if (filter.userIds) q.whereIn('user_id', [...filter.userIds]);
   if (filter.asOf !== undefined) q.where('created_at', '<=', filter.asOf);
   return q;
+}
+
+/**
+ * The aggregate as a Knex query, one row per user with rows in the log, columns
+ * `user_id, balance, credits, debits, tx_count, first_at, last_at, last_earned_at` (sums are
+ * bigint, read as numbers). Use it as a subquery: `db.from(logTotalsQuery(db).as('lt'))`.
+ */
+export function logTotalsQuery(db: Knex, filter: LogTotalsFilter = {}): Knex.QueryBuilder {
+  return logSumsQuery(db, filter).select(
+    db.raw('min(created_at) AS first_at'),
+    db.raw('max(created_at) AS last_at'),
+    db.raw('max(created_at) FILTER (WHERE points > 0) AS last_earned_at'),
+  );
 }
 
 interface LogTotalsRow {

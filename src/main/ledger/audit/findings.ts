@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { DiscrepancyKind } from '../../../shared/contract/audit';
 import { chainBreaksQuery, type ChainBreakKind } from '../chain';
-import { logTotalsQuery } from '../logTotals';
+import { logSumsQuery } from '../logTotals';
 
 /** One discrepancy as the SQL finds it, before it is explained (see ./explain.ts). */
 export interface Finding {
@@ -50,7 +50,7 @@ export function findingsSql(
   lo: number,
   hi: number,
   verifyChain: boolean,
-  /** A table holding logTotalsQuery's rows for every user, read instead of the log (the scan's). */
+  /** A table holding logSumsQuery's rows for every user, read instead of the log (the scan's). */
   totalsTable?: string,
 ): FindingsSql {
   const chain = verifyChain
@@ -60,7 +60,7 @@ export function findingsSql(
        LEFT JOIN figures f ON f.user_id = b.user_id`
     : '';
   const bindings: Knex.RawBinding[] = [
-    (totalsTable ? db(totalsTable).select('*') : logTotalsQuery(db)).whereBetween('user_id', [lo, hi]),
+    (totalsTable ? db(totalsTable).select('*') : logSumsQuery(db)).whereBetween('user_id', [lo, hi]),
     lo,
     hi,
     lo,

@@ -4,7 +4,7 @@ import { DISCREPANCY_KINDS, type DiscrepancyKind, type ScanStatus } from '../../
 import type { Progress } from '../../api/types';
 import { AppError, notFound } from '../../errors';
 import { iso, isoOrNull } from '../dates';
-import { logTotalsQuery } from '../logTotals';
+import { logSumsQuery } from '../logTotals';
 import { FINDING_COLUMNS, findingsSql, type Finding } from './findings';
 
 /** Users per statement: small enough for steady progress and a quick cancel, large enough to stay set-based. */
@@ -39,7 +39,7 @@ const SCAN_TOTALS = 'pk_scan_log_totals';
  * users lie all over the table.
  */
 async function readLogTotals(trx: Knex.Transaction): Promise<void> {
-  const totals = logTotalsQuery(trx).toSQL();
+  const totals = logSumsQuery(trx).toSQL();
   // CREATE TABLE AS takes no bind parameters; the unfiltered totals query has none.
   if (totals.bindings.length) throw new Error('The log totals query must have no bindings here.');
   await trx.raw(`CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS ${totals.sql}`, [SCAN_TOTALS]);
