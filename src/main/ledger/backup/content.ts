@@ -61,9 +61,28 @@ export async function tableColumns(db: Knex): Promise<Record<BackupTable, CopyCo
   >;
 }
 
+/**
+ * How many rows the export will write, for its progress bar. A full scope takes the planner's
+ * estimate where the table has statistics: counting exactly cost a whole pass over every table
+ * (13 s of a 10M-row export) for a figure that only fills a bar; the trailer's counts are exact.
+ */
 export async function countInScope(trx: Knex, scope: BackupScope): Promise<TableCounts> {
   const counts = zeroCounts();
+  const estimates = new Map<string, number>();
+  if (scope === 'full') {
+    const r = (await trx.raw(
+      `SELECT relname, reltuples::bigint AS n FROM pg_class
+       WHERE oid = ANY(array(SELECT to_regclass(name) FROM unnest(?::text[]) name)) AND reltuples >= 0`,
+      [[...BACKUP_TABLES]],
+    )) as { rows: Array<{ relname: string; n: string }> };
+    for (const row of r.rows) estimates.set(row.relname, Number(row.n));
+  }
   for (const table of BACKUP_TABLES) {
+    const estimate = estimates.get(table);
+    if (estimate !== undefined) {
+      counts[table] = estimate;
+      continue;
+    }
     const [where, bindings] = scopeFilter(table, scope);
     const r = (await trx.raw(`SELECT count(*)::int AS n FROM ?? t WHERE ${where}`, [table, ...bindings])) as {
       rows: Array<{ n: number }>;
@@ -115,8 +134,9 @@ async function* pagedTable(
   }
 }
 
-/** Bytes handed on at once: fewer, bigger writes and hash updates than the socket's reads. */
-const COPY_CHUNK_BYTES = 1 << 20;
+/** Bytes converted and handed on at once: several socket reads, yet small enough that the strings
+ * stay in V8's young generation (1 MB batches left ~100 MB more garbage at the peak). */
+const COPY_CHUNK_BYTES = 1 << 16;
 const NEWLINE = 0x0a;
 
 function countLines(buffer: Buffer): number {

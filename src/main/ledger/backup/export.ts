@@ -72,8 +72,20 @@ export async function exportBackup(
   source: ContentSource,
   options: WorkOptions,
 ): Promise<ExportResult> {
-  return knex.transaction(async (trx) => {
-    await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    return writeBackup(trx, input.scope, input.path, source, options);
-  });
+  // A cancel or a failed write in the middle of a table's COPY closes the snapshot's connection
+  // (it cannot leave COPY), so the ROLLBACK that follows fails on a closed connection: the
+  // reason the export stopped is what the caller hears, not that error. The snapshot was read
+  // only; the server ends it with the connection.
+  let stopped: unknown = null;
+  try {
+    return await knex.transaction(async (trx) => {
+      await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return await writeBackup(trx, input.scope, input.path, source, options).catch((error: unknown) => {
+        stopped = error;
+        throw error;
+      });
+    });
+  } catch (error) {
+    throw stopped ?? error;
+  }
 }
