@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Progress } from '../../src/main/api/types';
 import { BACKUP_TABLES } from '../../src/shared/contract/backup';
 import { createTestDb, type TestDb } from '../support/db';
 
@@ -165,6 +166,30 @@ describe('backup.export and backup.inspect', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
     expect(pages).toBeGreaterThanOrEqual(3);
     expect((await readdir(dir)).filter((f) => f.includes('cancelled'))).toEqual([]);
+  });
+
+  it('keeps the progress bar within its total when the planner underestimates, and ends it full', async () => {
+    await db.knex.raw('ANALYZE');
+    for (let i = 0; i < 40; i++) {
+      const earned = await db.call('points.earn', {
+        userId: 1 + i,
+        points: 5,
+        description: 'after the statistics',
+      });
+      if (!earned.ok) throw new Error(earned.error.message);
+    }
+    const seen: Progress[] = [];
+    const r = await db.dispatch(
+      'backup.export',
+      { scope: 'full', path: join(dir, 'estimated.ndjson') },
+      { signal: new AbortController().signal, onProgress: (p) => seen.push(p) },
+    );
+    if (!r.ok) throw new Error(r.error.message);
+    const estimate = seen[0]!.total!;
+    const written = (r.data as { rows: number }).rows;
+    expect(estimate).toBeLessThan(written);
+    for (const p of seen) expect(p.done).toBeLessThanOrEqual(p.total!);
+    expect(seen.at(-1)).toMatchObject({ done: written, total: written });
   });
 
   it('is for admins only', async () => {

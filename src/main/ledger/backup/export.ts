@@ -46,12 +46,14 @@ export async function writeBackup(
     source,
     (page) => {
       rows += page.rows;
-      options.onProgress({ phase: `export ${page.table}`, rows, totalRows });
+      // The total may be an estimate (countInScope): the bar never runs past it, and ends full.
+      options.onProgress({ phase: `export ${page.table}`, rows, totalRows: Math.max(totalRows, rows) });
     },
     options.signal,
     out,
   );
   const { bytes } = await writeAtomically(path, content, options.signal);
+  options.onProgress({ phase: 'export', rows, totalRows: rows });
   const seconds = (performance.now() - started) / 1000;
   return {
     path,
