@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 import { electronBinary } from '../scripts/require-electron.mjs';
 import { ShellPage } from './pages/ShellPage';
@@ -14,7 +14,7 @@ import { UsersPage } from './pages/UsersPage';
  */
 const REPO = resolve(import.meta.dirname, '..');
 const binary = electronBinary();
-const SKIPPED = `No Electron ${binary.version ?? ''} binary here (node_modules/electron has none and it cannot be downloaded): run "node node_modules/electron/install.js" where the network allows`;
+const SKIPPED = `No Electron ${binary.version ?? ''} binary: ${relative(REPO, binary.checked)} does not exist (.ci/run installs with ELECTRON_SKIP_BINARY_DOWNLOAD=1, as this network cannot download it); run "node node_modules/electron/install.js" where the network allows, or set ELECTRON_OVERRIDE_DIST_PATH`;
 // The list reporter prints a skip without its reason: where it is skipped, the title carries it.
 const because = binary.path === null ? ` (skipped: ${SKIPPED})` : '';
 
