@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db';
-import { firstRow, openLines, rowHashes } from './helpers';
+import { firstRow, openLines, rowHashes, rowLine, rowObject } from './helpers';
 
 let db: TestDb;
 let dir: string;
@@ -41,9 +41,9 @@ const alterRow =
   async (path) => {
     const file = await openLines(good);
     const i = firstRow(file.lines, table);
-    const row = JSON.parse(file.lines[i]!) as Record<string, unknown>;
+    const row: Record<string, unknown> = rowObject(file.lines, table, i);
     change(row);
-    file.lines[i] = JSON.stringify(row);
+    file.lines[i] = rowLine(file.lines, table, row);
     if (reseal) await file.resealTo(path);
     else
       await writeFile(
@@ -78,19 +78,19 @@ const CORPUS: Array<[string, Corruption, RegExp]> = [
     'newer format version',
     async (p) => {
       const file = await openLines(good);
-      file.lines[0] = file.lines[0]!.replace('"version":1', '"version":2');
+      file.lines[0] = file.lines[0]!.replace('"version":2', '"version":3');
       await file.resealTo(p);
     },
-    /format version 2 is newer than this console reads \(1\)/,
+    /format version 3 is newer than this console reads \(2\)/,
   ],
   [
     'unknown format version',
     async (p) => {
       const file = await openLines(good);
-      file.lines[0] = file.lines[0]!.replace('"version":1', '"version":"one"');
+      file.lines[0] = file.lines[0]!.replace('"version":2', '"version":"one"');
       await file.resealTo(p);
     },
-    /unknown backup format version "one"/,
+    /unknown backup format version "one" \(this console reads 1 and 2\)/,
   ],
   [
     'newer schema',
@@ -106,13 +106,33 @@ const CORPUS: Array<[string, Corruption, RegExp]> = [
   ],
   [
     'a row breaking its schema',
-    alterRow('points_transactions', (r) => (r.points = 0)),
+    alterRow('points_transactions', (r) => (r.points = '0')),
     /^Line \d+ \(points_transactions id \d+\): points: 0 is not valid/,
   ],
   [
     'an unknown column',
     alterRow('users', (r) => (r.password = 'x')),
-    /^Line \d+ \(users id \d+\): Unrecognized key/,
+    /^Line \d+ \(users\): 7 values, but the header lists 6 columns/,
+  ],
+  [
+    'a value that is not text',
+    alterRow('users', (r) => (r.rewards = 12)),
+    /^Line \d+ \(users\): rewards must be text or null, not 12/,
+  ],
+  [
+    'a row that is not an array',
+    async (p) => {
+      const file = await openLines(good);
+      const i = firstRow(file.lines, 'users');
+      file.lines[i] = JSON.stringify(rowObject(file.lines, 'users', i));
+      await file.resealTo(p);
+    },
+    /^Line \d+ \(users\): expected a JSON array of the row's values/,
+  ],
+  [
+    'a time that is not a time',
+    alterRow('users', (r) => (r.created_at = 'yesterday')),
+    /^Line \d+ \(users id \d+\): created_at: Invalid ISO datetime/,
   ],
   [
     'duplicate ids',
@@ -122,22 +142,26 @@ const CORPUS: Array<[string, Corruption, RegExp]> = [
       file.lines.splice(i + 1, 0, file.lines[i]!);
       await file.resealTo(p);
     },
-    /^Line \d+ \(points_transactions\): duplicate id \d+ \(also on line \d+\)/,
+    /^Line \d+ \(points_transactions\): id \d+ is also on line \d+/,
   ],
   [
     'two user_points rows for one user',
     async (p) => {
       const file = await openLines(good);
       const i = firstRow(file.lines, 'user_points');
-      const row = JSON.parse(file.lines[i]!) as { id: number };
-      file.lines.splice(i + 1, 0, JSON.stringify({ ...row, id: row.id + 1_000_000 }));
+      const row = rowObject(file.lines, 'user_points', i);
+      file.lines.splice(
+        i + 1,
+        0,
+        rowLine(file.lines, 'user_points', { ...row, id: String(Number(row.id) + 1_000_000) }),
+      );
       await file.resealTo(p);
     },
     /^Line \d+ \(user_points\): a user_points row for user \d+ is also on line \d+/,
   ],
   [
     'a dangling reference',
-    alterRow('points_transactions', (r) => (r.order_id = 99_999_999)),
+    alterRow('points_transactions', (r) => (r.order_id = '99999999')),
     /order_id 99999999 is neither in the file nor in the database/,
   ],
   [

@@ -47,7 +47,7 @@ describe('backup.export and backup.inspect', () => {
     expect(inspected.data.checksum).toEqual({ valid: true, expected: r.data.sha256, actual: r.data.sha256 });
     expect(inspected.data.counts).toEqual(r.data.counts);
     expect(inspected.data.problem).toBeNull();
-    expect(inspected.data.header).toMatchObject({ format: 'pointkeeper-backup', version: 1, scope: 'full' });
+    expect(inspected.data.header).toMatchObject({ format: 'pointkeeper-backup', version: 2, scope: 'full' });
     expect(inspected.data.header.tables.map((t) => t.name)).toEqual([...BACKUP_TABLES]);
   });
 
@@ -57,29 +57,27 @@ describe('backup.export and backup.inspect', () => {
     if (!r.ok) throw new Error(r.error.message);
     const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
     const start = lines.indexOf('{"section":"points_transactions"}');
-    const first = JSON.parse(lines[start + 1]!) as { id: number; created_at: string };
+    const header = JSON.parse(lines[0]!) as { tables: Array<{ name: string; columns: string[] }> };
+    const names = header.tables.find((t) => t.name === 'points_transactions')!.columns;
+    const values = JSON.parse(lines[start + 1]!) as Array<string | null>;
+    const first = Object.fromEntries(names.map((c, i) => [c, values[i]])) as {
+      id: string;
+      created_at: string;
+    };
     const stored = (await db.knex.raw(
-      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM points_transactions WHERE id = ?`,
-      [first.id],
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS at FROM points_transactions WHERE id = ?`,
+      [Number(first.id)],
     )) as { rows: Array<{ at: string }> };
-    expect(first.created_at.startsWith(stored.rows[0]!.at.replace(/0+$/, ''))).toBe(true);
+    // PostgreSQL's own ISO text, in UTC: the microseconds as stored (trailing zeros dropped).
+    expect(first.created_at).toBe(`${stored.rows[0]!.at.replace(/\.?0+$/, '')}+00`);
     const columns = (await db.knex('points_transactions').columnInfo()) as Record<string, unknown>;
-    expect(Object.keys(first).sort()).toEqual(Object.keys(columns).sort());
+    expect([...names].sort()).toEqual(Object.keys(columns).sort());
   });
 
   it('writes text with quotes, backslashes, newlines, control characters and unicode as its exact JSON, one line per row', async () => {
-    // The full export streams COPY … csv with \x02 and \x01 as delimiter and quote: a text holding
-    // those, or what CSV would quote, must still come out as row_to_json's text, untouched.
-    const name = 'a "quoted" \\back\\slash\nnew\r\nline\ttab \x01\x02 é 漢字 😀 \u2028 , ; \\. end';
-    const [{ id }] = (await db
-      .knex('users')
-      .insert({ email: 'odd-"text"@example.com', name })
-      .returning('id')) as [{ id: number }];
-    const expected = (
-      (await db.knex.raw(`SELECT row_to_json(t)::text AS j FROM users t WHERE t.id = ?`, [id])) as {
-        rows: Array<{ j: string }>;
-      }
-    ).rows[0]!.j;
+    const name = 'a "quoted" \\back\\slash\nnew\r\nline\ttab \x01\x02\v é 漢字 😀 \u2028 , ; \\. \\N end';
+    const email = 'odd-"text"@example.com';
+    const [{ id }] = (await db.knex('users').insert({ email, name }).returning('id')) as [{ id: number }];
     const full = join(dir, 'odd-full.ndjson');
     const one = join(dir, 'odd-user.ndjson');
     const runs: Array<[string, 'full' | { userIds: number[] }]> = [
@@ -90,9 +88,11 @@ describe('backup.export and backup.inspect', () => {
       const r = await db.call('backup.export', { scope, path });
       if (!r.ok) throw new Error(r.error.message);
       const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
-      const line = lines.find((l) => l.startsWith(`{"id":${id},`));
-      expect(line).toBe(expected);
-      expect((JSON.parse(line!) as { name: string }).name).toBe(name);
+      const line = lines.find((l) => l.startsWith(`["${id}",`));
+      const values = JSON.parse(line!) as string[];
+      expect(values.slice(0, 3)).toEqual([String(id), email, name]);
+      // Exactly JSON.stringify's text of the values, whichever way the rows were read.
+      expect(line).toBe(JSON.stringify(values));
       const inspected = await db.call('backup.inspect', { path });
       expect(inspected.ok && inspected.data.checksum.valid && inspected.data.problem).toBeNull();
     }

@@ -62,3 +62,19 @@ export async function openLines(path: string): Promise<FileLines> {
 export function firstRow(lines: string[], table: BackupTable): number {
   return lines.indexOf(JSON.stringify({ section: table })) + 1;
 }
+
+/** A version-2 row line as an object of its columns' text, by the header's column list. */
+export function rowObject(lines: string[], table: BackupTable, i: number): Record<string, string | null> {
+  const header = JSON.parse(lines[0]!) as { tables: Array<{ name: string; columns: string[] }> };
+  const columns = header.tables.find((t) => t.name === table)!.columns;
+  const values = JSON.parse(lines[i]!) as Array<string | null>;
+  return Object.fromEntries(columns.map((c, k) => [c, values[k] ?? null]));
+}
+
+/** The object back as a version-2 row line: values in the header's column order, extra keys after. */
+export function rowLine(lines: string[], table: BackupTable, row: Record<string, unknown>): string {
+  const header = JSON.parse(lines[0]!) as { tables: Array<{ name: string; columns: string[] }> };
+  const columns = header.tables.find((t) => t.name === table)!.columns;
+  const extra = Object.keys(row).filter((k) => !columns.includes(k));
+  return JSON.stringify([...columns, ...extra].map((c) => row[c]));
+}

@@ -50,7 +50,8 @@ export interface BackupHeader {
   scope: BackupScope;
   /** The newest migration of the database the backup was taken from. */
   schemaVersion: string;
-  tables: Array<{ name: BackupTable; columns: string[] }>;
+  /** Each table's columns in row order; from version 2, also their PostgreSQL type names. */
+  tables: Array<{ name: BackupTable; columns: string[]; types?: string[] }>;
 }
 
 export type TableCounts = Record<BackupTable, number>;

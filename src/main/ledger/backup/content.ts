@@ -10,7 +10,7 @@ import {
   type TableCounts,
 } from '../../../shared/contract/backup';
 import { AppError } from '../../errors';
-import { copySelectList, copyTextToJson, type CopyColumn } from './copyJson';
+import { copyLinesToJson } from './copyJson';
 import { FORMAT, FORMAT_VERSION, SCHEMA_VERSION, zeroCounts } from './format';
 
 /** Rows per round trip: big enough to keep the server busy, small enough to keep memory flat. */
@@ -45,6 +45,12 @@ function scopeFilter(table: BackupTable, scope: BackupScope): [string, unknown[]
     default:
       return ids ? ['t.user_id = ANY(?)', b] : ['true', []];
   }
+}
+
+export interface CopyColumn {
+  name: string;
+  /** The column's type name (pg_type.typname, information_schema's udt_name). */
+  type: string;
 }
 
 /** The live columns of each table, with their types, so columns added by later migrations travel too. */
@@ -108,47 +114,60 @@ interface Lines {
   rows: number;
 }
 
+/** Values as the server's output functions write them (what COPY writes), not parsed into JavaScript. */
+const AS_TEXT = { getTypeParser: () => (value: string) => value };
+
 /**
  * A user-scoped section, a page at a time with bound parameters: COPY takes no bindings, and a
  * read-only snapshot cannot create the temporary table a join would need. Scopes are small.
+ * Each row is written as JSON.stringify of its columns' text: the same bytes copyLinesToJson
+ * makes of COPY's line.
  */
 async function* pagedTable(
   trx: Knex,
   table: BackupTable,
+  columns: readonly CopyColumn[],
   scope: BackupScope,
   signal: AbortSignal,
 ): AsyncGenerator<Lines> {
   const [where, bindings] = scopeFilter(table, scope);
+  const list = columns.map((c) => `t.${trx.client.wrapIdentifier(c.name) as string}`).join(', ');
+  // A transaction's client hands out its one bound connection and never releases it.
+  const connection = (await trx.client.acquireConnection()) as PoolClient;
   for (let after = 0; ;) {
     if (signal.aborted) throw cancelled();
-    const page = (await trx.raw(
-      `SELECT count(*)::int AS n, max(id) AS last, string_agg(j, E'\\n' ORDER BY id) AS text
-       FROM (SELECT t.id, row_to_json(t)::text AS j FROM ?? t WHERE t.id > ? AND ${where} ORDER BY t.id LIMIT ?) s`,
-      [table, after, ...bindings, PAGE_ROWS],
-    )) as { rows: Array<{ n: number; last: number | null; text: string | null }> };
-    const { n, last, text } = page.rows[0]!;
-    if (n === 0 || last === null || text === null) return;
-    after = last;
-    yield { text: `${text}\n`, rows: n };
-    if (n < PAGE_ROWS) return;
+    const query = trx
+      .raw(`SELECT ${list} FROM ?? t WHERE t.id > ? AND ${where} ORDER BY t.id LIMIT ?`, [
+        table,
+        after,
+        ...bindings,
+        PAGE_ROWS,
+      ])
+      .toSQL()
+      .toNative();
+    const page = await connection.query<Array<string | null>>({
+      text: query.sql,
+      values: query.bindings as unknown[],
+      rowMode: 'array',
+      types: AS_TEXT,
+    });
+    if (page.rows.length === 0) return;
+    after = Number(page.rows.at(-1)![0]);
+    yield { text: page.rows.map((row) => `${JSON.stringify(row)}\n`).join(''), rows: page.rows.length };
+    if (page.rows.length < PAGE_ROWS) return;
   }
 }
 
-/** Bytes converted and handed on at once: several socket reads, yet small enough that the strings
- * stay in V8's young generation (1 MB batches left ~100 MB more garbage at the peak). */
+/** Bytes converted and handed on at once: several socket reads, yet small enough that the
+ * buffers stay in V8's young generation (1 MB batches left ~100 MB more garbage at the peak). */
 const COPY_CHUNK_BYTES = 1 << 16;
 const NEWLINE = 0x0a;
 
-function countLines(buffer: Buffer): number {
-  let n = 0;
-  for (let i = buffer.indexOf(NEWLINE); i !== -1; i = buffer.indexOf(NEWLINE, i + 1)) n++;
-  return n;
-}
-
 /**
  * A whole table's section in one COPY on the snapshot's own connection, several times faster
- * than paging: the server sends plain COPY text and copyTextToJson turns it into the rows'
- * row_to_json text, byte for byte, while the server goes on producing the next rows.
+ * than paging: the server sends plain COPY text and copyLinesToJson turns it into the rows'
+ * lines while the server goes on producing the next rows. In the table's physical order, as
+ * pg_dump reads it: an ORDER BY id made the server walk the primary key, half again as long.
  */
 async function* copyTable(
   trx: Knex,
@@ -160,38 +179,32 @@ async function* copyTable(
   // The full scope's filters are constant SQL (the orders the points rows point at): no bindings.
   const [where] = scopeFilter(table, 'full');
   const identifier = trx.client.wrapIdentifier(table) as string;
-  const toJson = copyTextToJson(columns);
-  const convert = (text: Buffer) => Buffer.from(toJson(text.toString('latin1')), 'latin1');
+  const convert = copyLinesToJson(columns.length);
+  const list = columns.map((c) => `t.${trx.client.wrapIdentifier(c.name) as string}`).join(', ');
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   const stream = connection.query(
-    copyTo(
-      `COPY (SELECT ${copySelectList(columns)} FROM ${identifier} t WHERE ${where} ORDER BY t.id) TO STDOUT`,
-    ),
+    copyTo(`COPY (SELECT ${list} FROM ${identifier} t WHERE ${where}) TO STDOUT`),
   );
   let finished = false;
   try {
     let pending: Buffer[] = [];
     let size = 0;
-    let rows = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (signal.aborted) throw cancelled();
       pending.push(chunk);
       size += chunk.length;
-      rows += countLines(chunk);
       if (size < COPY_CHUNK_BYTES) continue;
-      // Hand on whole lines only, so every chunk's row count is exact and no line is split.
+      // Whole lines only: a row is never split between two batches.
       const all = Buffer.concat(pending, size);
       const end = all.lastIndexOf(NEWLINE) + 1;
       const rest = all.subarray(end);
-      const restRows = countLines(rest);
-      yield { text: convert(all.subarray(0, end)), rows: rows - restRows };
+      yield convert(all.subarray(0, end));
       pending = rest.length ? [rest] : [];
       size = rest.length;
-      rows = restRows;
     }
     finished = true;
-    if (size) yield { text: convert(Buffer.concat(pending, size)), rows };
+    if (size) yield convert(Buffer.concat(pending, size));
   } finally {
     // Stopped halfway (cancel, full disk, a failed write): the connection is still in COPY and
     // cannot run the ROLLBACK, so it is closed; the server rolls the snapshot back, the pool drops it.
@@ -210,9 +223,9 @@ export interface ContentSource {
 }
 
 /**
- * The file's lines, produced from `trx` (which must see one consistent snapshot, in UTC): the
- * server renders each row as JSON (row_to_json keeps microseconds and exact numerics that a
- * round trip through JavaScript dates would lose) and hands them over a page at a time.
+ * The file's lines, produced from `trx` (which must see one consistent snapshot, with
+ * useBackupSettings): each value travels as the text PostgreSQL's own output function gives it,
+ * so microseconds and exact numerics survive that a round trip through JavaScript would lose.
  */
 export async function* backupContent(
   trx: Knex,
@@ -233,7 +246,11 @@ export async function* backupContent(
     source: { server: source.server, database: source.database, serverVersion: source.serverVersion },
     scope: scope === 'full' ? 'full' : { userIds: [...new Set(scope.userIds)].sort((a, b) => a - b) },
     schemaVersion: SCHEMA_VERSION,
-    tables: BACKUP_TABLES.map((name) => ({ name, columns: (columns[name] ?? []).map((c) => c.name) })),
+    tables: BACKUP_TABLES.map((name) => ({
+      name,
+      columns: columns[name].map((c) => c.name),
+      types: columns[name].map((c) => c.type),
+    })),
   };
   const emit = (text: string | Buffer) => {
     hash.update(text);
@@ -246,7 +263,7 @@ export async function* backupContent(
     const lines =
       scope === 'full'
         ? copyTable(trx, table, columns[table], signal)
-        : pagedTable(trx, table, scope, signal);
+        : pagedTable(trx, table, columns[table], scope, signal);
     for await (const chunk of lines) {
       counts[table] += chunk.rows;
       onPage({ table, rows: chunk.rows });
@@ -259,8 +276,12 @@ export async function* backupContent(
   out.sha256 = sha256;
 }
 
-/** Every statement of a backup read or restore renders times in UTC and bytes as hex. */
+/**
+ * Every statement of a backup read or restore renders times as ISO in UTC and bytes as hex:
+ * the text of each value in a file never depends on the session that wrote it.
+ */
 export async function useBackupSettings(trx: Knex): Promise<void> {
   await trx.raw(`SET LOCAL TimeZone = 'UTC'`);
+  await trx.raw(`SET LOCAL DateStyle = 'ISO, YMD'`);
   await trx.raw(`SET LOCAL bytea_output = 'hex'`);
 }

@@ -6,16 +6,24 @@ import { userId } from '../../../shared/contract/common';
 /**
  * The backup file format (README "Backups"): newline-delimited JSON, UTF-8, optionally gzip.
  *
- *   line 1      header   {"format":"pointkeeper-backup","version":1,…,"tables":[{name,columns}…]}
+ *   line 1      header   {"format":"pointkeeper-backup","version":2,…,"tables":[{name,columns,types}…]}
  *   then, for every table of the header in its order:
  *               section  {"section":"<table>"}
- *               rows     one JSON object per row, keys = the table's columns, ids ascending
+ *               rows     version 2: one JSON array per row, the text PostgreSQL writes for each
+ *                        of the header's columns (ISO times in UTC, hex bytea) or null, in any
+ *                        order, each id once;
+ *                        version 1: one JSON object per row, keys = the table's columns, JSON
+ *                        numbers and booleans, ids ascending
  *   last line   trailer  {"trailer":{"counts":{…},"sha256":"<hex>"}}
  *
  * sha256 is over the uncompressed bytes of every line before the trailer, newlines included.
+ * Version 2 exists for speed: its rows are the server's COPY text almost byte for byte, and in
+ * the table's physical order, so an export keeps pace with pg_dump. Version 1 files still restore.
  */
 export const FORMAT = 'pointkeeper-backup';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** Versions this console reads. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 /** The schema this console was built with: the newest migration it knows. */
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)![0];
 /** No line of a backup is this long; a longer one is a damaged or hostile file, not a row. */
@@ -37,7 +45,17 @@ export const headerSchema = z
     scope: z.union([z.literal('full'), z.object({ userIds: z.array(userId).min(1).max(100_000) })]),
     schemaVersion: z.string().regex(/^\d{8}_\d{3}_[a-z0-9_]+$/),
     tables: z
-      .array(z.object({ name: tableName, columns: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/)).min(1) }))
+      .array(
+        z
+          .object({
+            name: tableName,
+            columns: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/)).min(1),
+            types: z.array(z.string().regex(/^[a-z_][a-z0-9_]*$/)).optional(),
+          })
+          .refine((t) => !t.types || t.types.length === t.columns.length, {
+            message: 'types must name one type per column',
+          }),
+      )
       .min(1),
   })
   .strict() satisfies z.ZodType<BackupHeader>;

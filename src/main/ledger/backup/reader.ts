@@ -9,6 +9,7 @@ import { AppError } from '../../errors';
 import {
   FORMAT,
   FORMAT_VERSION,
+  READABLE_VERSIONS,
   SCHEMA_VERSION,
   headerSchema,
   isNewerSchema,
@@ -17,13 +18,14 @@ import {
   zeroCounts,
 } from './format';
 import { BackupLines, type Line } from './lines';
-import { ROW_SCHEMAS, knownColumns } from './rows';
+import { ROW_SCHEMAS, knownColumns, textRowDecoder } from './rows';
 
 export interface RowVisit {
   table: BackupTable;
   line: number;
   id: number;
-  /** The row's JSON text exactly as in the file. */
+  /** The row as one JSON object of its columns (version 1: the file's own text; version 2: its
+   * columns' PostgreSQL text), for PostgreSQL to parse. */
   text: string;
   row: Record<string, unknown>;
 }
@@ -77,12 +79,12 @@ function readHeader(line: Line | undefined): BackupHeader {
   const head = raw as { format?: unknown; version?: unknown; schemaVersion?: unknown };
   if (typeof raw !== 'object' || raw === null || head.format !== FORMAT)
     throw invalid(`This is not a Pointkeeper backup: line 1 does not say "format": "${FORMAT}".`);
-  if (typeof head.version !== 'number' || head.version !== FORMAT_VERSION) {
+  if (typeof head.version !== 'number' || !READABLE_VERSIONS.includes(head.version)) {
     const newer = typeof head.version === 'number' && head.version > FORMAT_VERSION;
     throw invalid(
       newer
         ? `Line 1: backup format version ${head.version} is newer than this console reads (${FORMAT_VERSION}); update Pointkeeper to restore it.`
-        : `Line 1: unknown backup format version ${JSON.stringify(head.version)} (this console reads ${FORMAT_VERSION}).`,
+        : `Line 1: unknown backup format version ${JSON.stringify(head.version)} (this console reads ${READABLE_VERSIONS.join(' and ')}).`,
     );
   }
   if (typeof head.schemaVersion === 'string' && isNewerSchema(head.schemaVersion))
@@ -104,11 +106,20 @@ function readHeader(line: Line | undefined): BackupHeader {
   return header;
 }
 
+/** What is wrong with a version-2 row's shape, or null: an array of text or null, one per column. */
+function rowShapeProblem(raw: unknown, columns: readonly string[]): string | null {
+  if (!Array.isArray(raw)) return "expected a JSON array of the row's values.";
+  if (raw.length !== columns.length)
+    return `${raw.length} values, but the header lists ${columns.length} columns (${columns.join(', ')}).`;
+  const bad = raw.findIndex((v) => v !== null && typeof v !== 'string');
+  return bad === -1 ? null : `${columns[bad]} must be text or null, not ${JSON.stringify(raw[bad])}.`;
+}
+
 /**
  * Reads a backup file from end to end, checking its structure line by line: the header, each
- * table's section in the header's order, every row against its table's schema with ids strictly
- * ascending (so a duplicate id is caught with constant memory), then the trailer's counts and
- * checksum. Memory stays flat: a line at a time.
+ * table's section in the header's order, every row against its table's schema (version 1: with
+ * ids strictly ascending), then the trailer's counts and checksum. Memory stays flat: a line at
+ * a time.
  */
 export async function readBackup(path: string, options: ReadOptions): Promise<ReadSummary> {
   const source = new BackupLines(path, options.signal);
@@ -123,6 +134,8 @@ export async function readBackup(path: string, options: ReadOptions): Promise<Re
   };
   let section = -1;
   let table: BackupTable | null = null;
+  let columns: string[] = [];
+  let decode: ReturnType<typeof textRowDecoder> | null = null;
   let lastId = 0;
   let lastIdLine = 0;
   let trailer: z.output<typeof trailerSchema>['trailer'] | null = null;
@@ -133,42 +146,56 @@ export async function readBackup(path: string, options: ReadOptions): Promise<Re
       break;
     }
     const raw = parseJson(line, table ? ` (${table})` : '');
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      fail(`Line ${line.n}: expected a JSON object.`);
-      continue;
-    }
-    if ('trailer' in raw) {
+    const isObject = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+    if (isObject && 'trailer' in raw) {
       sha256 = source.digestBefore();
       const parsed = trailerSchema.safeParse(raw);
       if (!parsed.success) throw invalid(`Line ${line.n} (trailer): ${describe(parsed.error)}.`);
       trailer = parsed.data.trailer;
       continue;
     }
-    if ('section' in raw) {
+    if (isObject && 'section' in raw) {
       const parsed = sectionSchema.safeParse(raw);
       if (!parsed.success) throw invalid(`Line ${line.n} (section): ${describe(parsed.error)}.`);
-      const expected = header.tables[section + 1]?.name;
-      if (parsed.data.section !== expected)
+      const expected = header.tables[section + 1];
+      if (parsed.data.section !== expected?.name)
         throw invalid(
-          `Line ${line.n}: section ${parsed.data.section} is out of order (expected ${expected ?? 'the trailer'}).`,
+          `Line ${line.n}: section ${parsed.data.section} is out of order (expected ${expected?.name ?? 'the trailer'}).`,
         );
       section++;
-      table = expected;
+      table = expected.name;
+      columns = expected.columns;
+      decode = header.version === 1 ? null : textRowDecoder(table, columns);
       lastId = 0;
       continue;
     }
     if (!table) throw invalid(`Line ${line.n}: a row before any table section.`);
-    const parsed = ROW_SCHEMAS[table].safeParse(raw);
+    let values: Array<string | null> | null = null;
+    if (decode) {
+      const shape = rowShapeProblem(raw, columns);
+      if (shape) {
+        fail(`Line ${line.n} (${table}): ${shape}`);
+        counts[table]++;
+        continue;
+      }
+      values = raw as Array<string | null>;
+    } else if (!isObject) {
+      fail(`Line ${line.n}: expected a JSON object.`);
+      continue;
+    }
+    const parsed = ROW_SCHEMAS[table].safeParse(values && decode ? decode(values) : raw);
     if (!parsed.success) {
-      const rowId = (raw as { id?: unknown }).id;
+      const rowId = values ? Number(values[columns.indexOf('id')]) : (raw as { id?: unknown }).id;
       fail(
-        `Line ${line.n} (${table}${typeof rowId === 'number' ? ` id ${rowId}` : ''}): ${describe(parsed.error)}.`,
+        `Line ${line.n} (${table}${Number.isInteger(rowId) ? ` id ${String(rowId)}` : ''}): ${describe(parsed.error)}.`,
       );
       counts[table]++;
       continue;
     }
     const row = parsed.data as Record<string, unknown> & { id: number };
-    if (row.id <= lastId) {
+    // Version 1 rows come in ascending id order, so a repeated id shows here with constant memory;
+    // version 2 rows come in the table's physical order, and the restore's staging finds repeats.
+    if (!decode && row.id <= lastId) {
       fail(
         row.id === lastId
           ? `Line ${line.n} (${table}): duplicate id ${row.id} (also on line ${lastIdLine}).`
@@ -179,7 +206,12 @@ export async function readBackup(path: string, options: ReadOptions): Promise<Re
       lastIdLine = line.n;
     }
     counts[table]++;
-    if (problem === null) await options.onRow?.({ table, line: line.n, id: row.id, text: line.text, row });
+    if (problem === null && options.onRow) {
+      const text = values
+        ? JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, values[i]])))
+        : line.text;
+      await options.onRow({ table, line: line.n, id: row.id, text, row });
+    }
   }
   if (!trailer) {
     fail('The file ends without its trailer: it is truncated (an interrupted export or an incomplete copy).');

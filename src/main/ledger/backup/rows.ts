@@ -127,6 +127,50 @@ export function knownColumns(table: BackupTable): string[] {
   return Object.keys(ROW_SCHEMAS[table].shape);
 }
 
+type Decode = (text: string) => unknown;
+
+/** PostgreSQL's ISO text of a timestamptz in UTC, e.g. 2026-11-25 09:12:47.123456+00. */
+const PG_TIMESTAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)(?::(\d\d))?$/;
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * How a column's PostgreSQL text becomes the value its schema checks: numbers, booleans and
+ * ISO times as in version 1. Text that does not fit is left as it is, for the schema to refuse.
+ */
+function decoderOf(schema: z.ZodType): Decode {
+  let inner = schema;
+  while (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable)
+    inner = inner.unwrap() as z.ZodType;
+  if (inner instanceof z.ZodNumber) return (s) => (DECIMAL.test(s) ? Number(s) : s);
+  if (inner instanceof z.ZodBoolean) return (s) => (s === 't' ? true : s === 'f' ? false : s);
+  if (inner instanceof z.ZodISODateTime)
+    return (s) => {
+      const m = PG_TIMESTAMP.exec(s);
+      return m ? `${m[1]}T${m[2]}${m[3]}:${m[4] ?? '00'}` : s;
+    };
+  return (s) => s;
+}
+
+/**
+ * A version-2 row (its columns' PostgreSQL text, in the header's column order) as the object
+ * its table's schema checks. The columns must be known ones (the header is checked first).
+ */
+export function textRowDecoder(
+  table: BackupTable,
+  columns: readonly string[],
+): (values: ReadonlyArray<string | null>) => Record<string, unknown> {
+  const shape = ROW_SCHEMAS[table].shape as Record<string, z.ZodType>;
+  const decoders = columns.map((c) => decoderOf(shape[c]!));
+  return (values) => {
+    const row: Record<string, unknown> = {};
+    columns.forEach((c, i) => {
+      const v = values[i] ?? null;
+      row[c] = v === null ? null : decoders[i]!(v);
+    });
+    return row;
+  };
+}
+
 /**
  * Which foreign keys of each table a restore must resolve (in the file or the database).
  * `self` references point at an earlier row of the same table.

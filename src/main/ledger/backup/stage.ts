@@ -87,7 +87,9 @@ const UNIQUE_IN_FILE: Array<{ table: BackupTable; value: string; what: string }>
 ];
 
 async function checkUniqueInFile(trx: Knex, staged: Partial<Record<BackupTable, string[]>>): Promise<void> {
-  for (const u of UNIQUE_IN_FILE) {
+  // Ids first: version-2 rows come in any order, so only the whole file shows a repeated id.
+  const ids = (Object.keys(staged) as BackupTable[]).map((table) => ({ table, value: 'id', what: 'id' }));
+  for (const u of [...ids, ...UNIQUE_IN_FILE]) {
     if (!staged[u.table]) continue;
     const r = (await trx.raw(
       `SELECT max(_line) AS line, min(_line) AS first, ${u.value} AS value FROM ${stagingTable(u.table)}
