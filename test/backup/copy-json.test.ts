@@ -6,6 +6,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyLinesToJson } from '../../src/main/ledger/backup/copyJson';
+import { IdSet } from '../../src/main/ledger/backup/idSet';
 import { createTestDb, type TestDb } from '../support/db';
 
 let db: TestDb;
@@ -123,6 +124,17 @@ describe('COPY text to version-2 rows', () => {
     expect(() => convert('1\n')).toThrow(/1 fields, expected 2/);
     expect(() => convert('1\t2\t3\n')).toThrow(/3 fields, expected 2/);
     expect(() => convert('1\t2')).toThrow(/ends inside a line/);
+  });
+
+  it("notes a column's integers into a set, and keeps only the lines whose id is in one", () => {
+    const used = new IdSet();
+    const noting = copyLinesToJson(3, { note: [{ column: 1, ids: used }] });
+    expect(noting(Buffer.from('1\t70000\ta\n2\t\\N\tb\n3\t2147483647\tc\n4\t5\td\n')).rows).toBe(4);
+    const keeping = copyLinesToJson(2, { keep: used });
+    const kept = keeping(Buffer.from('5\tx\n6\ty\n70000\tz\n2147483647\tw\n0\tv\n'));
+    expect(kept.text.toString()).toBe('["5","x"]\n["70000","z"]\n["2147483647","w"]\n');
+    expect(kept.rows).toBe(3);
+    expect([0, 1, 4, 6, 65536, 69999, 70001, 2147483646].some((id) => used.has(id))).toBe(false);
   });
 
   it("writes a full backup whose rows are the rows' text, also past batch edges and in any script", async () => {

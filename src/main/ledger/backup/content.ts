@@ -10,8 +10,9 @@ import {
   type TableCounts,
 } from '../../../shared/contract/backup';
 import { AppError } from '../../errors';
-import { copyLinesToJson } from './copyJson';
-import { FORMAT, FORMAT_VERSION, SCHEMA_VERSION, zeroCounts } from './format';
+import { copyLinesToJson, type LineOptions } from './copyJson';
+import { FORMAT, FORMAT_VERSION, SCHEMA_VERSION, SECTION_ORDER, zeroCounts } from './format';
+import { IdSet } from './idSet';
 
 /** Rows per round trip: big enough to keep the server busy, small enough to keep memory flat. */
 const PAGE_ROWS = 5000;
@@ -173,13 +174,23 @@ async function* copyTable(
   trx: Knex,
   table: BackupTable,
   columns: readonly CopyColumn[],
+  referenced: IdSet,
   signal: AbortSignal,
 ): AsyncGenerator<Lines> {
   if (signal.aborted) throw cancelled();
-  // The full scope's filters are constant SQL (the orders the points rows point at): no bindings.
-  const [where] = scopeFilter(table, 'full');
+  // Every order goes through, and only those the points rows (already written) use are kept:
+  // asking the server for them meant a second pass over the whole log and a hash of its order
+  // ids (30 s for 10M transactions, against 8 s for the orders themselves).
+  const [where] = table === 'orders' ? ['true'] : scopeFilter(table, 'full');
+  const orderColumn = columns.findIndex((c) => c.name === 'order_id');
+  const options: LineOptions =
+    table === 'orders'
+      ? { keep: referenced }
+      : orderColumn === -1
+        ? {}
+        : { note: [{ column: orderColumn, ids: referenced }] };
   const identifier = trx.client.wrapIdentifier(table) as string;
-  const convert = copyLinesToJson(columns.length);
+  const convert = copyLinesToJson(columns.length, options);
   const list = columns.map((c) => `t.${trx.client.wrapIdentifier(c.name) as string}`).join(', ');
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
@@ -246,7 +257,7 @@ export async function* backupContent(
     source: { server: source.server, database: source.database, serverVersion: source.serverVersion },
     scope: scope === 'full' ? 'full' : { userIds: [...new Set(scope.userIds)].sort((a, b) => a - b) },
     schemaVersion: SCHEMA_VERSION,
-    tables: BACKUP_TABLES.map((name) => ({
+    tables: SECTION_ORDER.map((name) => ({
       name,
       columns: columns[name].map((c) => c.name),
       types: columns[name].map((c) => c.type),
@@ -258,11 +269,12 @@ export async function* backupContent(
   };
   yield emit(`${JSON.stringify(header)}\n`);
   const counts = zeroCounts();
-  for (const table of BACKUP_TABLES) {
+  const referencedOrders = new IdSet();
+  for (const table of SECTION_ORDER) {
     yield emit(`${JSON.stringify({ section: table })}\n`);
     const lines =
       scope === 'full'
-        ? copyTable(trx, table, columns[table], signal)
+        ? copyTable(trx, table, columns[table], referencedOrders, signal)
         : pagedTable(trx, table, columns[table], scope, signal);
     for await (const chunk of lines) {
       counts[table] += chunk.rows;

@@ -13,6 +13,8 @@
  * COPY, where regular expressions over strings (several nanoseconds a character) could not.
  */
 
+import type { IdSet } from './idSet';
+
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
@@ -34,12 +36,38 @@ export interface ConvertedLines {
   rows: number;
 }
 
+export interface LineOptions {
+  /** Add each line's integer in these columns (0-based; null skipped) to these sets. */
+  note?: Array<{ column: number; ids: IdSet }>;
+  /** Keep only the lines whose first column (the id) is in this set. */
+  keep?: IdSet;
+}
+
+const DIGIT_0 = 0x30;
+const MINUS = 0x2d;
+
+/** The integer COPY wrote between `from` and the next tab or newline. */
+function intAt(input: Buffer, from: number): number {
+  let p = from;
+  const negative = input[p] === MINUS;
+  if (negative) p++;
+  let n = 0;
+  for (let d = input[p]! - DIGIT_0; d >= 0 && d <= 9; d = input[++p]! - DIGIT_0) n = n * 10 + d;
+  return negative ? -n : n;
+}
+
 /**
  * Returns a function from whole COPY text lines (each ending in a newline, `columns` fields
  * each) to the same rows as version-2 backup lines, each ending in a newline. A line with
  * another number of fields, or an escape COPY never writes, throws rather than guessing.
  */
-export function copyLinesToJson(columns: number): (input: Buffer) => ConvertedLines {
+export function copyLinesToJson(
+  columns: number,
+  options: LineOptions = {},
+): (input: Buffer) => ConvertedLines {
+  const noted: Array<IdSet | undefined> = Array.from({ length: columns }, () => undefined);
+  for (const n of options.note ?? []) noted[n.column] = n.ids;
+  const { keep } = options;
   return (input) => {
     // Typical output is the input plus two quotes and a comma per field; grown when a line needs more.
     let out = Buffer.allocUnsafe(input.length + (input.length >> 2) + 1024);
@@ -48,6 +76,10 @@ export function copyLinesToJson(columns: number): (input: Buffer) => ConvertedLi
     for (let p = 0; p < input.length;) {
       const end = input.indexOf(NEWLINE, p);
       if (end === -1) throw new Error("The server's COPY text ends inside a line.");
+      if (keep && !keep.has(intAt(input, p))) {
+        p = end + 1;
+        continue;
+      }
       // Worst case: every byte a \u00XX escape (6 bytes), every field null or quoted.
       const room = o + 6 * (end - p) + 5 * columns + 4;
       if (room > out.length) {
@@ -64,6 +96,7 @@ export function copyLinesToJson(columns: number): (input: Buffer) => ConvertedLi
           o += 4;
           p += 2;
         } else {
+          noted[fields - 1]?.add(intAt(input, p));
           out[o++] = QUOTE;
           for (; p < end; p++) {
             let c = input[p]!;

@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import { MIGRATIONS } from '../../../../migrations/index';
-import { BACKUP_TABLES, type BackupHeader, type TableCounts } from '../../../shared/contract/backup';
+import {
+  BACKUP_TABLES,
+  type BackupHeader,
+  type BackupTable,
+  type TableCounts,
+} from '../../../shared/contract/backup';
 import { userId } from '../../../shared/contract/common';
 
 /**
  * The backup file format (README "Backups"): newline-delimited JSON, UTF-8, optionally gzip.
  *
  *   line 1      header   {"format":"pointkeeper-backup","version":2,…,"tables":[{name,columns,types}…]}
- *   then, for every table of the header in its order:
+ *   then, for every table of the header in its order (version 2: SECTION_ORDER; version 1:
+ *   BACKUP_TABLES):
  *               section  {"section":"<table>"}
  *               rows     version 2: one JSON array per row, the text PostgreSQL writes for each
  *                        of the header's columns (ISO times in UTC, hex bytea) or null, in any
@@ -22,6 +28,19 @@ import { userId } from '../../../shared/contract/common';
  */
 export const FORMAT = 'pointkeeper-backup';
 export const FORMAT_VERSION = 2;
+/**
+ * The order a version-2 export writes its sections in: orders last, so that a full export has
+ * seen every order the points rows use before it writes the orders (content.ts). A restore
+ * applies tables in reference order (BACKUP_TABLES) whatever the file's order.
+ */
+export const SECTION_ORDER: readonly BackupTable[] = [
+  'users',
+  'points_rewards',
+  'user_points',
+  'points_transactions',
+  'user_points_redemptions',
+  'orders',
+];
 /** Versions this console reads. */
 export const READABLE_VERSIONS: readonly number[] = [1, 2];
 /** The schema this console was built with: the newest migration it knows. */

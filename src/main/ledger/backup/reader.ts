@@ -94,10 +94,14 @@ function readHeader(line: Line | undefined): BackupHeader {
   const parsed = headerSchema.safeParse(raw);
   if (!parsed.success) throw invalid(`Line 1 (header): ${describe(parsed.error)}.`);
   const header = parsed.data;
+  // Version 1 lists the tables in reference order; version 2 in the order it wrote them.
   let last = -1;
+  const seen = new Set<BackupTable>();
   for (const t of header.tables) {
     const at = BACKUP_TABLES.indexOf(t.name);
-    if (at <= last) throw invalid(`Line 1 (header): table ${t.name} is listed twice or out of order.`);
+    if (seen.has(t.name) || (header.version === 1 && at <= last))
+      throw invalid(`Line 1 (header): table ${t.name} is listed twice or out of order.`);
+    seen.add(t.name);
     last = at;
     const known = new Set(knownColumns(t.name));
     const unknown = t.columns.find((c) => !known.has(c));

@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
-import type { BackupHeader, BackupTable, TableCounts } from '../../../shared/contract/backup';
+import {
+  BACKUP_TABLES,
+  type BackupHeader,
+  type BackupTable,
+  type TableCounts,
+} from '../../../shared/contract/backup';
 import { AppError } from '../../errors';
 import { tableColumns, useBackupSettings } from './content';
 import type { WorkOptions } from './export';
@@ -40,7 +45,8 @@ async function createStaging(
     await trx.raw(`ALTER TABLE ?? ADD COLUMN _line integer NOT NULL`, [stagingTable(name)]);
     columns[name] = fileColumns;
   }
-  return columns;
+  // Reference order, whatever the file's: the restore writes tables in this object's key order.
+  return Object.fromEntries(BACKUP_TABLES.filter((t) => columns[t]).map((t) => [t, columns[t]]));
 }
 
 /** One INSERT per batch: PostgreSQL parses the rows' own JSON text, so nothing is re-encoded. */
