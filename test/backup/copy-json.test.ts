@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyLinesToJson } from '../../src/main/ledger/backup/copyJson';
+import { CopyOutQuery } from '../../src/main/ledger/backup/copyOut';
 import { IdSet } from '../../src/main/ledger/backup/idSet';
 import { createTestDb, type TestDb } from '../support/db';
 
@@ -34,16 +34,27 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function copyText(sql: string): Promise<Buffer> {
+/** The converter's output for the probe table, as the export runs it: the socket's messages in. */
+async function converted(): Promise<Buffer> {
+  const copy = new CopyOutQuery(`COPY (SELECT * FROM probe t ORDER BY t.id) TO STDOUT`);
+  void client.query(copy as unknown as pg.Submittable);
+  const convert = copyLinesToJson(PROBE_COLUMNS);
   const parts: Buffer[] = [];
-  for await (const chunk of client.query(copyTo(sql)) as AsyncIterable<Buffer>) parts.push(chunk);
+  for await (const messages of copy) parts.push(convert(messages).text);
   return Buffer.concat(parts);
 }
 
-/** The converter's output for the probe table, as the export runs it: COPY's bytes in, bytes out. */
-async function converted(): Promise<Buffer> {
-  const text = await copyText(`COPY (SELECT * FROM probe t ORDER BY t.id) TO STDOUT`);
-  return copyLinesToJson(PROBE_COLUMNS)(text).text;
+/** COPY text lines as the CopyData messages the server sends, one per line. */
+function messages(text: string): Buffer {
+  return Buffer.concat(
+    (text.match(/[^\n]*\n|[^\n]+$/g) ?? []).map((line) => {
+      const bytes = Buffer.from(line, 'latin1');
+      const header = Buffer.alloc(5);
+      header[0] = 0x64;
+      header.writeUInt32BE(bytes.length + 4, 1);
+      return Buffer.concat([header, bytes]);
+    }),
+  );
 }
 
 /** The definition of a version-2 row: JSON.stringify of its columns' text, null for NULL. */
@@ -118,20 +129,20 @@ describe('COPY text to version-2 rows', () => {
   });
 
   it('refuses an escape COPY never writes instead of guessing', () => {
-    const convert = (text: string) => copyLinesToJson(2)(Buffer.from(text, 'latin1')).text.toString('latin1');
+    const convert = (text: string) => copyLinesToJson(2)(messages(text)).text.toString('latin1');
     expect(convert('1\tplain\n2\t\\N\n3\t\\\\N\n')).toBe('["1","plain"]\n["2",null]\n["3","\\\\N"]\n');
     expect(() => convert('1\ta"\\q\n')).toThrow(/Unexpected escape \\q/);
     expect(() => convert('1\n')).toThrow(/1 fields, expected 2/);
     expect(() => convert('1\t2\t3\n')).toThrow(/3 fields, expected 2/);
-    expect(() => convert('1\t2')).toThrow(/ends inside a line/);
+    expect(() => convert('1\t2')).toThrow(/not one line per CopyData message/);
   });
 
   it("notes a column's integers into a set, and keeps only the lines whose id is in one", () => {
     const used = new IdSet();
     const noting = copyLinesToJson(3, { note: [{ column: 1, ids: used }] });
-    expect(noting(Buffer.from('1\t70000\ta\n2\t\\N\tb\n3\t2147483647\tc\n4\t5\td\n')).rows).toBe(4);
+    expect(noting(messages('1\t70000\ta\n2\t\\N\tb\n3\t2147483647\tc\n4\t5\td\n')).rows).toBe(4);
     const keeping = copyLinesToJson(2, { keep: used });
-    const kept = keeping(Buffer.from('5\tx\n6\ty\n70000\tz\n2147483647\tw\n0\tv\n'));
+    const kept = keeping(messages('5\tx\n6\ty\n70000\tz\n2147483647\tw\n0\tv\n'));
     expect(kept.text.toString()).toBe('["5","x"]\n["70000","z"]\n["2147483647","w"]\n');
     expect(kept.rows).toBe(3);
     expect([0, 1, 4, 6, 65536, 69999, 70001, 2147483646].some((id) => used.has(id))).toBe(false);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { PoolClient } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import type { PoolClient, Submittable } from 'pg';
 import {
   BACKUP_TABLES,
   type BackupHeader,
@@ -11,6 +10,7 @@ import {
 } from '../../../shared/contract/backup';
 import { AppError } from '../../errors';
 import { copyLinesToJson, type LineOptions } from './copyJson';
+import { CopyOutQuery } from './copyOut';
 import { FORMAT, FORMAT_VERSION, SCHEMA_VERSION, SECTION_ORDER, zeroCounts } from './format';
 import { IdSet } from './idSet';
 
@@ -159,11 +159,6 @@ async function* pagedTable(
   }
 }
 
-/** Bytes converted and handed on at once: several socket reads, yet small enough that the
- * buffers stay in V8's young generation (1 MB batches left ~100 MB more garbage at the peak). */
-const COPY_CHUNK_BYTES = 1 << 16;
-const NEWLINE = 0x0a;
-
 /**
  * A whole table's section in one COPY on the snapshot's own connection, several times faster
  * than paging: the server sends plain COPY text and copyLinesToJson turns it into the rows'
@@ -194,33 +189,21 @@ async function* copyTable(
   const list = columns.map((c) => `t.${trx.client.wrapIdentifier(c.name) as string}`).join(', ');
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
-  const stream = connection.query(
-    copyTo(`COPY (SELECT ${list} FROM ${identifier} t WHERE ${where}) TO STDOUT`),
-  );
+  const copy = new CopyOutQuery(`COPY (SELECT ${list} FROM ${identifier} t WHERE ${where}) TO STDOUT`);
+  void connection.query(copy as unknown as Submittable);
   let finished = false;
   try {
-    let pending: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    // One socket read at a time (whole rows, 8 to 64 KB): converted while the server goes on.
+    for await (const messages of copy) {
       if (signal.aborted) throw cancelled();
-      pending.push(chunk);
-      size += chunk.length;
-      if (size < COPY_CHUNK_BYTES) continue;
-      // Whole lines only: a row is never split between two batches.
-      const all = Buffer.concat(pending, size);
-      const end = all.lastIndexOf(NEWLINE) + 1;
-      const rest = all.subarray(end);
-      yield convert(all.subarray(0, end));
-      pending = rest.length ? [rest] : [];
-      size = rest.length;
+      yield convert(messages);
     }
     finished = true;
-    if (size) yield convert(Buffer.concat(pending, size));
   } finally {
     // Stopped halfway (cancel, full disk, a failed write): the connection is still in COPY and
     // cannot run the ROLLBACK, so it is closed; the server rolls the snapshot back, the pool drops it.
     if (!finished) {
-      stream.destroy();
+      copy.destroy();
       connection.connection.stream.destroy();
     }
   }

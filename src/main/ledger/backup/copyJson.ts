@@ -23,6 +23,7 @@ const BACKSLASH = 0x5c;
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
 const N = 0x4e;
+const COPY_DATA = 0x64;
 const HEX = Buffer.from('0123456789abcdef');
 const NULL = Buffer.from('null');
 
@@ -57,8 +58,8 @@ function intAt(input: Buffer, from: number): number {
 }
 
 /**
- * Returns a function from whole COPY text lines (each ending in a newline, `columns` fields
- * each) to the same rows as version-2 backup lines, each ending in a newline. A line with
+ * Returns a function from whole CopyData messages (CopyOutQuery's buffers: one COPY text line
+ * each, `columns` fields) to the same rows as version-2 backup lines, each ending in a newline. A line with
  * another number of fields, or an escape COPY never writes, throws rather than guessing.
  */
 export function copyLinesToJson(
@@ -73,13 +74,14 @@ export function copyLinesToJson(
     let out = Buffer.allocUnsafe(input.length + (input.length >> 2) + 1024);
     let o = 0;
     let rows = 0;
-    for (let p = 0; p < input.length;) {
-      const end = input.indexOf(NEWLINE, p);
-      if (end === -1) throw new Error("The server's COPY text ends inside a line.");
-      if (keep && !keep.has(intAt(input, p))) {
-        p = end + 1;
-        continue;
-      }
+    for (let p = 0, next = 0; p < input.length; p = next) {
+      // A CopyData message: 'd', a length that counts itself, then one line with its newline.
+      next = p + 1 + input.readUInt32BE(p + 1);
+      p += 5;
+      const end = next - 1;
+      if (input[p - 5] !== COPY_DATA || input[end] !== NEWLINE)
+        throw new Error("The server's COPY output is not one line per CopyData message.");
+      if (keep && !keep.has(intAt(input, p))) continue;
       // Worst case: every byte a \u00XX escape (6 bytes), every field null or quoted.
       const room = o + 6 * (end - p) + 5 * columns + 4;
       if (room > out.length) {
@@ -141,7 +143,6 @@ export function copyLinesToJson(
         throw new Error(`The server's COPY line has ${fields} fields, expected ${columns}.`);
       out[o++] = CLOSE;
       out[o++] = NEWLINE;
-      p = end + 1;
       rows++;
     }
     return { text: out.subarray(0, o), rows };
