@@ -148,6 +148,27 @@ describe('COPY text to version-2 rows', () => {
     expect([0, 1, 4, 6, 65536, 69999, 70001, 2147483646].some((id) => used.has(id))).toBe(false);
   });
 
+  it('hands the connection back to pg after COPY, through notices, and after an error halfway', async () => {
+    await client.query(`CREATE FUNCTION pg_temp.noisy(i int) RETURNS int LANGUAGE plpgsql AS
+      $$ BEGIN IF i % 1000 = 0 THEN RAISE NOTICE 'row %', i; END IF; RETURN 10 / (20000 - i); END $$`);
+    const run = async (rows: number) => {
+      const copy = new CopyOutQuery(
+        `COPY (SELECT i, pg_temp.noisy(i) FROM generate_series(1, ${rows}) i) TO STDOUT`,
+      );
+      void client.query(copy as unknown as pg.Submittable);
+      const convert = copyLinesToJson(2);
+      let lines = 0;
+      for await (const messages of copy) lines += convert(messages).rows;
+      return lines;
+    };
+    // Notices come between the rows: skipped, every row still arrives.
+    expect(await run(19_999)).toBe(19_999);
+    expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    // Row 20,000 divides by zero after thousands of rows were sent: the error reaches the reader.
+    await expect(run(30_000)).rejects.toThrow(/division by zero/);
+    expect((await client.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+  });
+
   it("writes a full backup whose rows are the rows' text, also past batch edges and in any script", async () => {
     const seeded = await db.call('demo.generate', { users: 50, transactions: 6_000, discrepancies: 0 });
     if (!seeded.ok) throw new Error(seeded.error.message);
