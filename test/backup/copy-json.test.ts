@@ -169,6 +169,28 @@ describe('COPY text to version-2 rows', () => {
     expect((await client.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
   });
 
+  it('stops with an error, not a hang, when the server ends the connection during COPY', async () => {
+    const victim = new pg.Client(db.connection);
+    await victim.connect();
+    victim.on('error', () => {}); // the termination, also reported to the reader below
+    const pid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const copy = new CopyOutQuery(
+      `COPY (SELECT i, repeat('x', 500) FROM generate_series(1, 5000000) i) TO STDOUT`,
+    );
+    void victim.query(copy as unknown as pg.Submittable);
+    const read = (async () => {
+      let rows = 0;
+      const convert = copyLinesToJson(2);
+      for await (const messages of copy) {
+        rows += convert(messages).rows;
+        if (rows > 1000) await db.knex.raw('SELECT pg_terminate_backend(?)', [pid]);
+      }
+      return rows;
+    })();
+    await expect(read).rejects.toThrow(/terminat|closed|Connection/i);
+    await victim.end().catch(() => {});
+  });
+
   it("writes a full backup whose rows are the rows' text, also past batch edges and in any script", async () => {
     const seeded = await db.call('demo.generate', { users: 50, transactions: 6_000, discrepancies: 0 });
     if (!seeded.ok) throw new Error(seeded.error.message);

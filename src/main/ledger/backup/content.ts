@@ -115,6 +115,9 @@ interface Lines {
   rows: number;
 }
 
+const selectList = (trx: Knex, columns: readonly CopyColumn[]) =>
+  columns.map((c) => `t.${trx.client.wrapIdentifier(c.name) as string}`).join(', ');
+
 /** Values as the server's output functions write them (what COPY writes), not parsed into JavaScript. */
 const AS_TEXT = { getTypeParser: () => (value: string) => value };
 
@@ -132,7 +135,7 @@ async function* pagedTable(
   signal: AbortSignal,
 ): AsyncGenerator<Lines> {
   const [where, bindings] = scopeFilter(table, scope);
-  const list = columns.map((c) => `t.${trx.client.wrapIdentifier(c.name) as string}`).join(', ');
+  const list = selectList(trx, columns);
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   for (let after = 0; ;) {
@@ -186,14 +189,14 @@ async function* copyTable(
         : { note: [{ column: orderColumn, ids: referenced }] };
   const identifier = trx.client.wrapIdentifier(table) as string;
   const convert = copyLinesToJson(columns.length, options);
-  const list = columns.map((c) => `t.${trx.client.wrapIdentifier(c.name) as string}`).join(', ');
+  const list = selectList(trx, columns);
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   const copy = new CopyOutQuery(`COPY (SELECT ${list} FROM ${identifier} t WHERE ${where}) TO STDOUT`);
   void connection.query(copy as unknown as Submittable);
   let finished = false;
   try {
-    // One socket read at a time (whole rows, 8 to 64 KB): converted while the server goes on.
+    // A socket read at a time (whole rows, 8 to 64 KB): converted while the server goes on.
     for await (const messages of copy) {
       if (signal.aborted) throw cancelled();
       yield convert(messages);

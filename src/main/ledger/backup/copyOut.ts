@@ -44,13 +44,18 @@ export class CopyOutQuery implements AsyncIterable<Buffer> {
     socket.removeListener('data', this.pgData);
     socket.pause();
     socket.on('readable', this.onReadable);
+    socket.once('close', this.onClose);
     connection.query(this.text);
   }
 
   private readonly onReadable = () => this.wake();
 
+  /** pg reports a lost connection too; this makes sure a reader waiting for data hears of it. */
+  private readonly onClose = () =>
+    this.handleError(new Error('The connection to PostgreSQL closed during COPY.'));
+
   handleError(error: Error): void {
-    this.error = error;
+    this.error ??= error;
     this.wake();
   }
 
@@ -66,6 +71,7 @@ export class CopyOutQuery implements AsyncIterable<Buffer> {
     const socket = this.socket!;
     this.copying = false;
     socket.removeListener('readable', this.onReadable);
+    socket.removeListener('close', this.onClose);
     socket.on('data', this.pgData!);
     this.pgData!(remaining);
     process.nextTick(() => socket.resume());
@@ -118,6 +124,7 @@ export class CopyOutQuery implements AsyncIterable<Buffer> {
   /** Stops reading (the caller closes the connection: it cannot leave COPY otherwise). */
   destroy(): void {
     this.socket?.removeListener('readable', this.onReadable);
+    this.socket?.removeListener('close', this.onClose);
     this.wake();
   }
 }

@@ -175,6 +175,7 @@ export async function readBackup(path: string, options: ReadOptions): Promise<Re
     }
     if (!table) throw invalid(`Line ${line.n}: a row before any table section.`);
     let values: Array<string | null> | null = null;
+    let candidate = raw;
     if (decode) {
       const shape = rowShapeProblem(raw, columns);
       if (shape) {
@@ -183,11 +184,12 @@ export async function readBackup(path: string, options: ReadOptions): Promise<Re
         continue;
       }
       values = raw as Array<string | null>;
+      candidate = decode(values);
     } else if (!isObject) {
       fail(`Line ${line.n}: expected a JSON object.`);
       continue;
     }
-    const parsed = ROW_SCHEMAS[table].safeParse(values && decode ? decode(values) : raw);
+    const parsed = ROW_SCHEMAS[table].safeParse(candidate);
     if (!parsed.success) {
       const rowId = values ? Number(values[columns.indexOf('id')]) : (raw as { id?: unknown }).id;
       fail(
