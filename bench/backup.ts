@@ -66,6 +66,13 @@ async function referenceExport(c: PgConnection, dir: string): Promise<{ seconds:
   }
 }
 
+/** Dirty pages written back and the server checkpointed: no earlier step's writes overlap the next. */
+async function settle(c: PgConnection, dir: string): Promise<void> {
+  await run('sync');
+  await psql(c, 'CHECKPOINT;', dir);
+  await run('sync');
+}
+
 async function referenceRestore(c: PgConnection, dir: string): Promise<number> {
   const script = BACKUP_TABLES.map((t) => `\\copy ${t} FROM '${join(dir, `${t}.copy`)}'`).join('\n');
   return timed(() => psql(c, script, dir, true));
@@ -124,19 +131,36 @@ export async function runBench(quick: boolean): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     const file = join(dir, 'full.ndjson');
-    const exported = await peakRss(async () => {
-      const t = performance.now();
-      const r = await source.dispatch('backup.export', { scope: 'full', path: file });
-      if (!r.ok) throw new Error(r.error.message);
-      return (performance.now() - t) / 1000;
-    });
     // The copy files for the reference restore are written by psql \copy in any case.
     const copies = BACKUP_TABLES.map((t) => `\\copy ${t} TO '${join(dir, `${t}.copy`)}'`).join('\n');
-    const ref = await referenceExport(source.connection, dir);
+    // Best of three, interleaved, each from a settled machine: on this two-core machine either
+    // side's time moved by half from run to run (the writeback of gigabytes of files to disk).
+    let best = { seconds: Infinity, peakMb: 0 };
+    let ref = { seconds: Infinity, name: '' };
+    for (let round = 0; round < ROUNDS; round++) {
+      await settle(source.connection, dir);
+      const reference = await referenceExport(source.connection, dir);
+      if (reference.seconds < ref.seconds) ref = reference;
+      await settle(source.connection, dir);
+      const exported = await peakRss(async () => {
+        const t = performance.now();
+        const r = await source.dispatch('backup.export', { scope: 'full', path: file });
+        if (!r.ok) throw new Error(r.error.message);
+        return (performance.now() - t) / 1000;
+      });
+      process.stderr.write(
+        `   round ${round + 1}: export ${r2(exported.result)} s, ${ref.name} ${r2(reference.seconds)} s\n`,
+      );
+      best = {
+        seconds: Math.min(best.seconds, exported.result),
+        peakMb: Math.max(best.peakMb, exported.peakMb),
+      };
+    }
     if (ref.name.startsWith('pg_dump')) await psql(source.connection, copies, dir);
+    const exported = { result: best.seconds, peakMb: best.peakMb };
     rows.push(
       row({
-        name: `export, ${size}`,
+        name: `export, ${size} (best of ${ROUNDS}, interleaved)`,
         value: r2(exported.result),
         unit: 's',
         reference: r2(ref.seconds),
@@ -163,5 +187,6 @@ export async function runBench(quick: boolean): Promise<BenchRow[]> {
   return rows;
 }
 
+const ROUNDS = 3;
 const r2 = (n: number) => Math.round(n * 100) / 100;
 export { runBench as run };
