@@ -139,7 +139,7 @@ describe('COPY text to version-2 rows', () => {
 
   it("notes a column's integers into a set, and keeps only the lines whose id is in one", () => {
     const used = new IdSet();
-    const noting = copyLinesToJson(3, { note: [{ column: 1, ids: used }] });
+    const noting = copyLinesToJson(3, { note: { column: 1, ids: used } });
     expect(noting(messages('1\t70000\ta\n2\t\\N\tb\n3\t2147483647\tc\n4\t5\td\n')).rows).toBe(4);
     const keeping = copyLinesToJson(2, { keep: used });
     const kept = keeping(messages('5\tx\n6\ty\n70000\tz\n2147483647\tw\n0\tv\n'));

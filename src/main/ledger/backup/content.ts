@@ -186,7 +186,7 @@ async function* copyTable(
       ? { keep: referenced }
       : orderColumn === -1
         ? {}
-        : { note: [{ column: orderColumn, ids: referenced }] };
+        : { note: { column: orderColumn, ids: referenced } };
   const identifier = trx.client.wrapIdentifier(table) as string;
   const convert = copyLinesToJson(columns.length, options);
   const list = selectList(trx, columns);

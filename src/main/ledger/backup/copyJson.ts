@@ -38,8 +38,8 @@ export interface ConvertedLines {
 }
 
 export interface LineOptions {
-  /** Add each line's integer in these columns (0-based; null skipped) to these sets. */
-  note?: Array<{ column: number; ids: IdSet }>;
+  /** Add each line's integer in this column (0-based; null skipped) to this set. */
+  note?: { column: number; ids: IdSet };
   /** Keep only the lines whose first column (the id) is in this set. */
   keep?: IdSet;
 }
@@ -59,16 +59,16 @@ function intAt(input: Buffer, from: number): number {
 
 /**
  * Returns a function from whole CopyData messages (CopyOutQuery's buffers: one COPY text line
- * each, `columns` fields) to the same rows as version-2 backup lines, each ending in a newline. A line with
- * another number of fields, or an escape COPY never writes, throws rather than guessing.
+ * each, `columns` fields) to the same rows as version-2 backup lines, each ending in a newline.
+ * A line with another number of fields, or an escape COPY never writes, throws rather than
+ * guessing.
  */
 export function copyLinesToJson(
   columns: number,
   options: LineOptions = {},
 ): (input: Buffer) => ConvertedLines {
-  const noted: Array<IdSet | undefined> = Array.from({ length: columns }, () => undefined);
-  for (const n of options.note ?? []) noted[n.column] = n.ids;
-  const { keep } = options;
+  const { keep, note } = options;
+  const notedField = note ? note.column + 1 : 0;
   return (input) => {
     // Typical output is the input plus two quotes and a comma per field; grown when a line needs more.
     let out = Buffer.allocUnsafe(input.length + (input.length >> 2) + 1024);
@@ -98,7 +98,7 @@ export function copyLinesToJson(
           o += 4;
           p += 2;
         } else {
-          noted[fields - 1]?.add(intAt(input, p));
+          if (fields === notedField) note!.ids.add(intAt(input, p));
           out[o++] = QUOTE;
           for (; p < end; p++) {
             let c = input[p]!;
