@@ -113,8 +113,20 @@ async function runningCluster(dataDir: string): Promise<{ pid: number; port: num
   return null;
 }
 
-async function canConnect(connection: PgConnection): Promise<boolean> {
+/**
+ * A client on the maintenance database. Another Pointkeeper process may stop the server at any
+ * moment it is alone on it, which ends our sessions too: an error that arrives between queries
+ * must not become an uncaught 'error' event that kills this process. The next query on a dead
+ * client rejects, which is where we handle it.
+ */
+export function maintenanceClient(connection: PgConnection): pg.Client {
   const client = new pg.Client({ ...connection, database: 'postgres', connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  return client;
+}
+
+async function canConnect(connection: PgConnection): Promise<boolean> {
+  const client = maintenanceClient(connection);
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -127,7 +139,7 @@ async function canConnect(connection: PgConnection): Promise<boolean> {
 }
 
 async function ensureDatabase(connection: PgConnection): Promise<void> {
-  const client = new pg.Client({ ...connection, database: 'postgres' });
+  const client = maintenanceClient(connection);
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [connection.database]);
@@ -191,8 +203,7 @@ const PRESENCE_LOCK = 7_342_001;
  * exclusively (it is about to stop the server); that session then dies and we start over.
  */
 async function announce(connection: PgConnection): Promise<pg.Client | null> {
-  const client = new pg.Client({ ...connection, database: 'postgres', connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined); // the server stopping under an idle presence is expected
+  const client = maintenanceClient(connection);
   try {
     await client.connect();
     await client.query('SELECT pg_advisory_lock_shared($1)', [PRESENCE_LOCK]);
@@ -285,9 +296,16 @@ export async function startEmbedded(
     if (running) {
       const connection = { ...base, port: running.port };
       const presence = running.port > 0 && (await canConnect(connection)) ? await announce(connection) : null;
+      // The lock can be granted in the instant a leaving process's fast shutdown ends its
+      // session, so the server may still go away under us: then look again.
       if (presence) {
-        await ensureDatabase(connection);
-        return server(connection, false, presence);
+        try {
+          await ensureDatabase(connection);
+          return server(connection, false, presence);
+        } catch (error) {
+          lastError = error;
+          await presence.end().catch(() => undefined);
+        }
       }
       await sleep(200); // starting up or shutting down: look again shortly
       continue;
