@@ -137,6 +137,13 @@ describe('COPY text to version-2 rows', () => {
     expect(() => convert('1\t2')).toThrow(/not one line per CopyData message/);
   });
 
+  it('grows its output for a line that is all escapes (six bytes out for each byte in)', () => {
+    const controls = '\x01'.repeat(5000);
+    const line = `1\t${controls}\t${'"'.repeat(3000)}\n`;
+    const out = copyLinesToJson(3)(messages(`0\ta\tb\n${line}`)).text.toString('latin1');
+    expect(out).toBe(`["0","a","b"]\n${JSON.stringify(['1', controls, '"'.repeat(3000)])}\n`);
+  });
+
   it("notes a column's integers into a set, and keeps only the lines whose id is in one", () => {
     const used = new IdSet();
     const noting = copyLinesToJson(3, { note: { column: 1, ids: used } });
