@@ -57,7 +57,7 @@ describe('round trip: export → wipe → restore', () => {
       conflicting: 0,
     });
     const restored = await ok(db.call('backup.restore.apply', { path, mode: 'replace', safetyDir: dir }));
-    expect(restored.checks).toMatchObject({ chainBreaks: 0, copyMismatches: 0 });
+    expect(restored.checks).toMatchObject({ users: 60, chainBreaks: 0, copyMismatches: 0 });
     expect(await rowHashes(db.knex)).toEqual(before);
     expect(await chainBreaks()).toBe(0);
     await ledgerClean();
