@@ -149,6 +149,7 @@ export async function stageBackup(trx: Knex, path: string, options: WorkOptions)
     },
   });
   if (batch[0]) await flush(trx, batch[0].table, columns[batch[0].table]!, batch);
+  options.onProgress({ phase: 'check ids and references', rows: rows + batch.length, totalRows: null });
   for (const table of Object.keys(columns)) {
     await trx.raw(`CREATE INDEX ON ?? (id)`, [stagingTable(table as BackupTable)]);
     await trx.raw(`ANALYZE ??`, [stagingTable(table as BackupTable)]);
