@@ -86,11 +86,19 @@ async function restoreFigures(file: string, dir: string, size: string): Promise<
   try {
     const restored = await peakRss(async () => {
       const t = performance.now();
-      const r = await target.dispatch('backup.restore.apply', {
-        path: file,
-        mode: 'replace',
-        safetyDir: dir,
-      });
+      // Where the time goes: each phase's start, as the restore reports it.
+      let phase = '';
+      const onProgress = (p: { message?: string }) => {
+        const next = (p.message ?? '').split(' · ')[0]!;
+        if (next === phase) return;
+        phase = next;
+        process.stderr.write(`   restore ${r2((performance.now() - t) / 1000)} s: ${next}\n`);
+      };
+      const r = await target.dispatch(
+        'backup.restore.apply',
+        { path: file, mode: 'replace', safetyDir: dir },
+        { onProgress },
+      );
       if (!r.ok) throw new Error(r.error.message);
       if ((r.data as RestoreResult).checks.chainBreaks !== 0)
         throw new Error('the restored chains do not verify');
