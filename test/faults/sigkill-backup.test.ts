@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowHashes } from '../backup/helpers';
@@ -78,6 +78,15 @@ describe('SIGKILL during backup work', () => {
     expect(!inspected.ok || inspected.data.problem !== null).toBe(true);
     expect(await rowHashes(db.knex)).toEqual(before);
     await verifyClean();
+    // The next export of the same file clears what the killed one left: its writer is gone. A
+    // partial file whose writer still runs (this process) stays.
+    const host = hostname().replace(/[^A-Za-z0-9-]/g, '-');
+    const live = `.killed.ndjson.${host}.${process.pid}.0123456789ab.partial`;
+    await writeFile(join(dir, live), 'still being written');
+    const again = await db.call('backup.export', { scope: { userIds: [1] }, path: out });
+    expect(again.ok).toBe(true);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.partial'))).toEqual([live]);
+    await rm(join(dir, live));
   }, 180_000);
 
   it('a restore killed inside its transaction writes nothing; run again it restores exactly the backup', async () => {

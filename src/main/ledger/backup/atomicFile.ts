@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,6 +42,38 @@ async function isDevice(path: string): Promise<boolean> {
   return s !== null && (s.isCharacterDevice() || s.isFIFO());
 }
 
+/** This machine, as a file name part: a partial file names the host and process writing it. */
+const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '-');
+
+/** `.<name>.<host>.<pid>.<random>.partial`, beside the target. */
+const partialPath = (path: string) =>
+  join(dirname(path), `.${basename(path)}.${HOST}.${process.pid}.${randomBytes(6).toString('hex')}.partial`);
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A writer killed outright (SIGKILL, power loss) cannot remove its partial file: the next write
+ * of the same file removes those whose process, on this machine, no longer runs. Another
+ * machine's (a shared folder) or a live process's are left alone.
+ */
+async function removeDeadPartials(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.${HOST}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = /^(\d+)\.[0-9a-f]{12}\.partial$/.exec(
+      name.startsWith(prefix) ? name.slice(prefix.length) : '',
+    );
+    if (pid && !processRuns(Number(pid[1]))) await rm(join(dirname(path), name), { force: true });
+  }
+}
+
 /**
  * Writes `chunks` to `path` so that the file appears complete or not at all: into a temporary
  * file beside it, renamed over `path` only once everything is flushed. A cancel, a full disk or
@@ -52,9 +85,8 @@ export async function writeAtomically(
   signal: AbortSignal,
 ): Promise<{ bytes: number }> {
   const direct = await isDevice(path);
-  const target = direct
-    ? path
-    : join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+  if (!direct) await removeDeadPartials(path);
+  const target = direct ? path : partialPath(path);
   // Fastest gzip level: backups of JSON still shrink several times, and export speed matters more.
   const gzip = isCompressedPath(path) ? createGzip({ level: constants.Z_BEST_SPEED }) : null;
   try {
