@@ -1,6 +1,6 @@
 /**
- * A full backup: export and restore time and this process's peak memory, next to PostgreSQL's own
- * tools moving the same six tables in the same session on the same server:
+ * A full backup: export and restore time and peak memory (the restore's in a process of its own),
+ * next to PostgreSQL's own tools moving the same six tables in the same session on the same server:
  * - export vs `pg_dump --data-only` of those tables (plain format, uncompressed), or, where the
  *   installed pg_dump is older than the server and refuses it, vs `psql \copy … TO` of each table —
  *   the same COPY TO STDOUT pg_dump runs for data;
