@@ -32,13 +32,16 @@ WHERE (r.cancelled_at IS NULL AND (t.id IS NULL OR t.user_id <> r.user_id OR t.t
        OR t.points <> -r.points_spent OR rev.id IS NOT NULL))
    OR (r.cancelled_at IS NOT NULL AND t.type = 'redeemed' AND rev.id IS NULL)`;
 
-/** The chain check by hand: every row's hash recomputed and its link to the previous row compared. */
+/**
+ * The chain check by hand (as the superuser, who may read the key): every row's HMAC recomputed
+ * and its link to the previous row compared.
+ */
 const HAND_CHAIN_SQL = `
 SELECT id FROM (
   SELECT id, row_hash, prev_hash, coalesce(lag(row_hash) OVER w, '\\x'::bytea) AS expected_prev,
-         sha256(prev_hash || convert_to(pointkeeper_tx_content(id, user_id, type, points, description, order_id,
-           order_amount, reverses_id, idempotency_key, created_by, created_at), 'UTF8')) AS expected_hash
-  FROM points_transactions WINDOW w AS (PARTITION BY user_id ORDER BY id)
+         hmac(prev_hash || convert_to(pointkeeper_tx_content(id, user_id, type, points, description, order_id,
+           order_amount, reverses_id, idempotency_key, created_by, created_at), 'UTF8'), k.chain_key, 'sha256') AS expected_hash
+  FROM points_transactions CROSS JOIN pointkeeper_keys k WINDOW w AS (PARTITION BY user_id ORDER BY id)
 ) x WHERE row_hash IS NULL OR row_hash <> expected_hash OR prev_hash <> expected_prev`;
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: number; peakMb: number }> {

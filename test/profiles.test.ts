@@ -12,7 +12,7 @@ import { Connections } from '../src/main/desktop/connections';
 import { memoryKeychain } from '../src/main/desktop/keychain';
 import { ProfilesService } from '../src/main/desktop/profiles';
 import { PROFILES_FILE, ProfilesStore } from '../src/main/desktop/profilesStore';
-import { PG_GROUP_ROLE, type Role } from '../src/shared/roles';
+import { groupRoles, type Role } from '../src/shared/roles';
 import { createTestDb, type TestDb } from './support/db';
 
 let db: TestDb;
@@ -35,7 +35,9 @@ function setUp(chain = memoryKeychain()) {
 async function login(role: Role) {
   const name = `${db.connection.database}_${role}_${randomBytes(3).toString('hex')}`;
   const password = `pw-${randomBytes(9).toString('base64url')}`;
-  await db.knex.raw(`CREATE ROLE ${name} LOGIN PASSWORD '${password}' IN ROLE ${PG_GROUP_ROLE[role]}`);
+  await db.knex.raw(
+    `CREATE ROLE ${name} LOGIN PASSWORD '${password}' IN ROLE ${groupRoles(db.connection.database)[role]}`,
+  );
   return { name, password };
 }
 

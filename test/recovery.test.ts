@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryAction, RecoveryDecision, RecoveryPlan } from '../src/shared/contract';
-import { appendTransaction } from '../src/main/ledger/append';
+import { appendSealed } from './support/ledgerRows';
 import { applyRecovery } from '../src/main/ledger/recovery/apply';
 import { planRecovery } from '../src/main/ledger/recovery/plan';
 import { createTestDb, type TestDb } from './support/db';
@@ -55,9 +55,7 @@ const KINDS: Record<string, (id: number) => Promise<unknown>> = {
   computed_negative: (id) =>
     // A debit recorded without its credit: the log sums below zero. Appended (and so sealed in
     // the hash chain) but without the ledger's balance check or its copies.
-    db.knex.transaction((trx) =>
-      appendTransaction(trx, { user_id: id, type: 'redeemed', points: -400, description: 'lost credit' }),
-    ),
+    appendSealed(db.knex, { user_id: id, type: 'redeemed', points: -400, description: 'lost credit' }),
 };
 
 /** Users of balance_without_transactions get no history (their log is empty). */
@@ -80,7 +78,8 @@ const EXPECTED: Record<string, Record<RecoveryAction, RecoveryDecision>> = {
   earned_mismatch: { recover: 'copies_only', sync: 'copies_only' },
   redeemed_mismatch: { recover: 'copies_only', sync: 'copies_only' },
   last_earned_mismatch: { recover: 'copies_only', sync: 'copies_only' },
-  legacy_mismatch: { recover: 'copies_only', sync: 'copies_only' },
+  // Recover never lowers the legacy copy either: the log is raised to explain it.
+  legacy_mismatch: { recover: 'adjust_log_up', sync: 'copies_only' },
   missing_row: { recover: 'rebuild_row', sync: 'rebuild_row' },
   missing_row_legacy_higher: { recover: 'rebuild_row', sync: 'rebuild_row' },
   balance_without_transactions: { recover: 'adjust_log_up', sync: 'lower_to_log' },

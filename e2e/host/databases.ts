@@ -12,7 +12,8 @@ import { Connections } from '../../src/main/desktop/connections';
 import { memoryKeychain } from '../../src/main/desktop/keychain';
 import { ProfilesService } from '../../src/main/desktop/profiles';
 import { ProfilesStore } from '../../src/main/desktop/profilesStore';
-import { PG_GROUP_ROLE, type Role } from '../../src/shared/roles';
+import { groupRoles, type Role } from '../../src/shared/roles';
+import { applyPrivileges, dropRolesOf } from '../../migrations/privileges';
 import { onMaintenanceDb } from './cluster';
 import { ScriptedDesktop } from './scriptedDesktop';
 
@@ -95,6 +96,9 @@ export class Databases {
     const name = newName(seeded ? 'seeded' : 'empty');
     const template = seeded ? this.templates.seeded : this.templates.empty;
     await onMaintenanceDb(this.admin, `CREATE DATABASE ${name} TEMPLATE ${template}`);
+    // A copy carries its template's grants: it gets roles of its own, as `db migrate` gives.
+    const adopt = createKnex({ ...this.admin, database: name }, 1);
+    await applyPrivileges(adopt).finally(() => adopt.destroy());
     const session = await openSession({ kind: 'server', connection: { ...this.admin, database: name } });
     const home = await mkdtemp(join(tmpdir(), 'pk-e2e-profiles-'));
     const connections = new Connections();
@@ -120,7 +124,7 @@ export class Databases {
     const password = randomBytes(12).toString('hex');
     await onMaintenanceDb(
       this.admin,
-      `CREATE ROLE ${login} LOGIN PASSWORD '${password}' IN ROLE ${PG_GROUP_ROLE[role]}`,
+      `CREATE ROLE ${login} LOGIN PASSWORD '${password}' IN ROLE ${groupRoles(name)[role]}`,
     );
     entry.logins.push(login);
     return { host: this.admin.host, port: this.admin.port, database: name, login, password };
@@ -147,6 +151,7 @@ export class Databases {
     await entry.connections.close();
     await onMaintenanceDb(this.admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     for (const login of entry.logins) await onMaintenanceDb(this.admin, `DROP ROLE IF EXISTS ${login}`);
+    await this.dropRoles(name);
     await rm(entry.home, { recursive: true, force: true });
     return true;
   }
@@ -155,6 +160,12 @@ export class Databases {
     for (const name of [...this.open.keys()]) await this.drop(name);
     for (const name of Object.values(this.templates)) {
       await onMaintenanceDb(this.admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await this.dropRoles(name);
     }
+  }
+
+  private async dropRoles(database: string): Promise<void> {
+    const knex = createKnex({ ...this.admin, database: 'postgres' }, 1);
+    await dropRolesOf(knex, database).finally(() => knex.destroy());
   }
 }

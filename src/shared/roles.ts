@@ -2,8 +2,40 @@
 export const ROLES = ['auditor', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** The Postgres group role behind each console role (created by the migrations). */
-export const PG_GROUP_ROLE: Record<Role, string> = {
+/** FNV-1a, 32 bits, as hex: a short, stable tag that tells apart names sanitised alike. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+/**
+ * The prefix of one database's PostgreSQL roles. Roles are cluster-wide, so each Pointkeeper
+ * database has group roles of its own: a login made for one database has no rights in another.
+ * A name that is not already a plain lower-case identifier (or is long) gets a hash of the exact
+ * name, so "my-db" and "my_db" never share roles; the longest result stays within PostgreSQL's
+ * 63-byte identifiers.
+ */
+export function rolePrefix(database: string): string {
+  const safe = database.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  if (safe === database && safe.length <= 40) return `pk_${safe}`;
+  return `pk_${safe.slice(0, 40)}_${fnv1a(database)}`;
+}
+
+/** The PostgreSQL group role behind each console role, for one database (made by `db migrate`). */
+export function groupRoles(database: string): Record<Role, string> {
+  const prefix = rolePrefix(database);
+  return { auditor: `${prefix}_auditor`, operator: `${prefix}_operator`, admin: `${prefix}_admin` };
+}
+
+/** The NOLOGIN role that owns one database's tables and its write functions; nobody logs in as it. */
+export const ownerRole = (database: string) => `${rolePrefix(database)}_owner`;
+
+/** Before per-database roles (migration 20261202_100), every database shared these. */
+export const LEGACY_GROUP_ROLES: Record<Role, string> = {
   auditor: 'pointkeeper_auditor',
   operator: 'pointkeeper_operator',
   admin: 'pointkeeper_admin',

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendTransaction } from '../../src/main/ledger/append';
-import { lockUserPoints } from '../../src/main/ledger/lock';
+import { appendSealed } from '../support/ledgerRows';
 import type { Discrepancy, DiscrepancyKind, ScanSummary } from '../../src/shared/contract';
 import { DISCREPANCY_KINDS } from '../../src/shared/contract/audit';
 import { createTestDb, type TestDb } from '../support/db';
@@ -173,15 +172,8 @@ describe('seeded discrepancies', () => {
     });
 
     const negative = await newUser();
-    await k.transaction(async (trx) => {
-      await lockUserPoints(trx, negative);
-      await appendTransaction(trx, {
-        user_id: negative,
-        type: 'adjustment',
-        points: -50,
-        description: 'bad',
-      });
-    });
+    await k('user_points').insert({ user_id: negative });
+    await appendSealed(k, { user_id: negative, type: 'adjustment', points: -50, description: 'bad' });
     expected.push(
       { userId: negative, code: 'negative_balance', stored: -50, expected: 0 },
       { userId: negative, code: 'balance_mismatch', stored: 0, expected: -50 },

@@ -8,6 +8,7 @@ import { copyLinesToJson } from '../../src/main/ledger/backup/copyJson';
 import { CopyOutQuery } from '../../src/main/ledger/backup/copyOut';
 import { IdSet } from '../../src/main/ledger/backup/idSet';
 import { createTestDb, type TestDb } from '../support/db';
+import { appendSealed } from '../support/ledgerRows';
 
 let db: TestDb;
 let client: pg.Client;
@@ -201,14 +202,15 @@ describe('COPY text to version-2 rows', () => {
   it("writes a full backup whose rows are the rows' text, also past batch edges and in any script", async () => {
     const seeded = await db.call('demo.generate', { users: 50, transactions: 6_000, discrepancies: 0 });
     if (!seeded.ok) throw new Error(seeded.error.message);
-    // Long multi-byte descriptions put characters across the export's 64 KB batches.
+    // Long multi-byte descriptions put characters across the export's 64 KB batches. Tabs are
+    // refused by the write API today, but rows written before it may hold them: appended as such.
     for (let i = 0; i < 1000; i++) {
-      const r = await db.call('points.earn', {
-        userId: 1 + (i % 50),
-        points: 1 + i,
+      await appendSealed(db.knex, {
+        user_id: 1 + (i % 50),
+        type: 'bonus',
+        points: 1 + (i % 10_000),
         description: `${'€ünï "q" \\ tab\t'.repeat(30)}${i}`,
       });
-      if (!r.ok) throw new Error(r.error.message);
     }
     const path = join(dir, 'full.ndjson');
     const r = await db.call('backup.export', { scope: 'full', path });

@@ -169,8 +169,11 @@ describe('one user backed up, then the user moved on', () => {
     const operator = await db.loginAs('operator');
     const r = await operator.call('backup.restore.apply', { path, mode: 'replace' });
     expect(r).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // The restore's removal exists only inside pointkeeper_restore_write, which only admins run.
     await expect(
-      operator.session.knex.raw('SELECT pointkeeper_restore_remove_transactions(ARRAY[?]::int[])', [userId]),
+      operator.session.knex.raw(
+        `SELECT pointkeeper_restore_write(gen_random_uuid(), 'replace', '{}'::jsonb, false)`,
+      ),
     ).rejects.toThrow(/permission denied/);
   });
 

@@ -66,11 +66,22 @@ describe('a version-1 backup written by the previous release', () => {
     expect(r.counts).toEqual(trailerCounts);
   });
 
-  it('restores into an empty database: chains intact, every table as counted, text exact', async () => {
+  it("is refused without an acknowledgement: its rows are sealed without this database's key", async () => {
+    const path = join(dir, 'v1-unacknowledged.ndjson');
+    await copyFile(FIXTURE, path);
+    const before = await rowHashes(db.knex);
+    const apply = await db.call('backup.restore.apply', { path, mode: 'replace', safetyDir: dir });
+    expect(apply).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: /acknowledged/ } });
+    expect(await rowHashes(db.knex)).toEqual(before);
+  });
+
+  it('restores into an empty database when acknowledged: re-sealed, every table as counted, text exact', async () => {
     const path = join(dir, 'v1.ndjson');
     await copyFile(FIXTURE, path);
     await wipe(db.knex);
-    const restored = await ok(db.call('backup.restore.apply', { path, mode: 'replace', safetyDir: dir }));
+    const restored = await ok(
+      db.call('backup.restore.apply', { path, mode: 'replace', safetyDir: dir, acknowledgeForeign: true }),
+    );
     expect(restored.header.version).toBe(1);
     expect(restored.checks.chainBreaks).toBe(0);
     expect(restored.checks.copyMismatches).toBe(0);

@@ -8,7 +8,8 @@ import { openSession, type Session } from '../../src/main/db/session';
 import type { CallInput, CallName, CallOutput } from '../../src/shared/contract';
 import type { Result } from '../../src/shared/result';
 import type { Role } from '../../src/shared/roles';
-import { PG_GROUP_ROLE } from '../../src/shared/roles';
+import { groupRoles } from '../../src/shared/roles';
+import { applyPrivileges, dropRolesOf } from '../../migrations/privileges';
 import { TEMPLATE_DATABASE } from './names';
 
 export interface TestDb {
@@ -52,6 +53,9 @@ export async function createTestDb(): Promise<TestDb> {
   const database = `pk_t_${randomBytes(5).toString('hex')}`;
   await cloneTemplate(admin, database);
   const connection = { ...admin, database };
+  // A copy carries its template's grants: it gets roles of its own, as `db migrate` gives.
+  const adopt = createKnex(connection, 1);
+  await applyPrivileges(adopt).finally(() => adopt.destroy());
   const session = await openSession({ kind: 'server', connection });
   const dispatch = createDispatcher(handlers, () => session);
   const logins: string[] = [];
@@ -66,7 +70,7 @@ export async function createTestDb(): Promise<TestDb> {
       const login = `${database}_${role}_${logins.length}`;
       const password = randomBytes(12).toString('hex');
       await session.knex.raw(
-        `CREATE ROLE ${login} LOGIN PASSWORD '${password}' IN ROLE ${PG_GROUP_ROLE[role]}`,
+        `CREATE ROLE ${login} LOGIN PASSWORD '${password}' IN ROLE ${groupRoles(database)[role]}`,
       );
       logins.push(login);
       const s = await openSession({ kind: 'server', connection: { ...connection, user: login, password } });
@@ -79,6 +83,7 @@ export async function createTestDb(): Promise<TestDb> {
       const root = createKnex({ ...admin, database: 'postgres' }, 1);
       await root.raw(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       for (const login of logins) await root.raw(`DROP ROLE IF EXISTS ${login}`);
+      await dropRolesOf(root, database);
       await root.destroy();
     },
   };

@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbedded, type EmbeddedServer } from '../../src/main/db/embedded';
 import { createKnex, parseDatabaseUrl, type PgConnection } from '../../src/main/db/knex';
 import { migrateLatest } from '../../src/main/db/migrate';
+import { dropRolesOf } from '../../migrations/privileges';
 import { TEMPLATE_DATABASE } from './names';
 
 declare module 'vitest' {
@@ -54,6 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     const cleanup = createKnex({ ...admin, database: 'postgres' }, 1);
     await cleanup.raw(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+    await dropRolesOf(cleanup, TEMPLATE_DATABASE);
     await cleanup.destroy();
     await server?.stop();
     if (home) await rm(home, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { ZodError } from 'zod';
 import type { ErrorData } from '../../shared/result';
 import { isConnectionError, unavailable } from '../db/unavailable';
 import { AppError } from '../errors';
+import { fromWriteApi } from '../ledger/writeApi';
 import { logger } from '../logger';
 
 interface PgErrorLike {
@@ -24,6 +25,8 @@ export function zodToError(error: ZodError): ErrorData {
 export function toErrorData(error: unknown, server: { host: string; port: number } | null): ErrorData {
   if (error instanceof AppError) return error.toData();
   if (error instanceof ZodError) return zodToError(error);
+  const refused = fromWriteApi(error);
+  if (refused) return refused.toData();
   if (isConnectionError(error)) {
     return server
       ? unavailable(server.host, server.port, error).toData()
@@ -40,6 +43,12 @@ export function toErrorData(error: unknown, server: { host: string; port: number
       return {
         code: 'CONFLICT',
         message: `This would duplicate an existing record (${pgError.constraint ?? 'unique rule'}).`,
+      };
+    case '22003': // numeric_value_out_of_range: a sum past what a column holds
+      return {
+        code: 'VALIDATION',
+        message:
+          'The result would be larger than the ledger can hold (a balance or total past 2,147,483,647).',
       };
     case '22021': // character_not_in_repertoire
     case '22P05': // untranslatable_character

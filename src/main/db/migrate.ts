@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { MIGRATIONS } from '../../../migrations/index';
+import { applyPrivileges } from '../../../migrations/privileges';
 
 /** Knex cannot find migration files inside a bundle, so it gets the static list instead. */
 const migrationSource: Knex.MigrationSource<string> = {
@@ -21,6 +22,8 @@ export async function pendingMigrations(knex: Knex): Promise<string[]> {
 
 export async function migrateLatest(knex: Knex): Promise<string[]> {
   const [, applied] = (await knex.migrate.latest(config)) as [number, string[]];
+  // Idempotent: also what gives a database copied from a template roles of its own.
+  await applyPrivileges(knex);
   return applied;
 }
 

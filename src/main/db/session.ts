@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { WhoAmI } from '../../shared/contract';
-import { PG_GROUP_ROLE, ROLES, type Role } from '../../shared/roles';
+import { groupRoles, ROLES, type Role } from '../../shared/roles';
 import { AppError } from '../errors';
 import { startEmbedded, type EmbeddedServer } from './embedded';
 import { createKnex, type PgConnection } from './knex';
@@ -26,14 +26,15 @@ export interface OpenOptions {
   poolMax?: number;
 }
 
-async function readRole(knex: Knex): Promise<{ role: Role | null; superuser: boolean }> {
+async function readRole(knex: Knex, database: string): Promise<{ role: Role | null; superuser: boolean }> {
+  const names = groupRoles(database);
   const row = (await knex
     .select(
       knex.raw('(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser'),
       ...ROLES.map((r) =>
         knex.raw(
           `COALESCE((SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = ?), false) AS ??`,
-          [PG_GROUP_ROLE[r], r],
+          [names[r], r],
         ),
       ),
     )
@@ -52,7 +53,7 @@ export async function readWhoAmI(knex: Knex, connection: PgConnection, embedded:
       knex.raw(`current_setting('server_version') AS version`),
     )
     .first()) as { login: string; database: string; version: string };
-  const { role, superuser } = await readRole(knex);
+  const { role, superuser } = await readRole(knex, info.database);
   return {
     server: `${connection.host}:${connection.port}`,
     database: info.database,
@@ -64,8 +65,31 @@ export async function readWhoAmI(knex: Knex, connection: PgConnection, embedded:
   };
 }
 
+/** The one sentence a login without a Pointkeeper role reads, naming the grant a DBA must make. */
+export function noRoleMessage(login: string, database: string): string {
+  const r = groupRoles(database);
+  return `The login ${login} holds no Pointkeeper role in the database ${database}: a DBA must grant it one, for example "GRANT ${r.operator} TO ${login};" (or ${r.auditor} to read, ${r.admin} to administer).`;
+}
+
 async function prepareSchema(knex: Knex, whoami: WhoAmI, migrate: boolean, log: (l: string) => void) {
-  const pending = await pendingMigrations(knex);
+  // knex would try to create its bookkeeping table in a database never migrated: say so instead.
+  const known = (await knex.raw(`SELECT to_regclass('public.knex_migrations') IS NOT NULL AS migrated`)) as {
+    rows: Array<{ migrated: boolean }>;
+  };
+  if (!known.rows[0]!.migrated && !migrate) {
+    throw new AppError(
+      whoami.role === null && !whoami.superuser ? 'FORBIDDEN' : 'DB_UNAVAILABLE',
+      `The database ${whoami.database} on ${whoami.server} is not a Pointkeeper database yet: its owner must run "pointkeeper db migrate" first.`,
+    );
+  }
+  // A login of the cluster-wide roles of earlier versions may read the list; anyone else may not.
+  const pending = await pendingMigrations(knex).catch((error: unknown) => {
+    if (whoami.role === null && (error as { code?: string }).code === '42501') return null;
+    throw error;
+  });
+  if (pending === null || (pending.length === 0 && whoami.role === null)) {
+    throw new AppError('FORBIDDEN', noRoleMessage(whoami.login, whoami.database));
+  }
   if (pending.length === 0) return;
   if (!migrate) {
     throw new AppError(
@@ -107,6 +131,10 @@ export async function openSession(target: DbTarget, options: OpenOptions = {}): 
         'DB_UNAVAILABLE',
         `PostgreSQL at ${connection.host}:${connection.port} refused the login ${connection.user}: wrong password or no access.`,
       );
+    }
+    if (code === '42501') {
+      // CONNECT is granted to the database's own Pointkeeper roles only.
+      throw new AppError('FORBIDDEN', noRoleMessage(connection.user, connection.database));
     }
     if (code === '3D000') {
       throw new AppError(

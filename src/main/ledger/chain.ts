@@ -1,9 +1,12 @@
 import type { Knex } from 'knex';
 
 /**
- * The log's hash chain (format in migrations/20261125_004_audit_chain.ts and README "Audit"):
- * row_hash = sha256(prev_hash || utf8(pointkeeper_tx_content(row))), prev_hash = the user's
- * previous row_hash (by id) or the empty string for their first row.
+ * The log's keyed hash chain (migrations/20261125_004_audit_chain.ts for the content,
+ * 20261202_100_write_api.ts for the key; README "Audit"):
+ * row_hash = HMAC-SHA256(key, prev_hash || utf8(pointkeeper_tx_content(row))), prev_hash = the
+ * user's previous row_hash (by id) or the empty string for their first row. The key is readable
+ * by the database's owner role only: rows are sealed by the write functions and checked by
+ * pointkeeper_chain_breaks, never here.
  */
 
 /** Every column the canonical content covers, in the order pointkeeper_tx_content takes them. */
@@ -28,7 +31,7 @@ export function contentSql(alias: string): string {
 
 /**
  * Moves rows from a staging relation into the log with their chain computed set-based, one pass
- * (the demo generator and a backup restore write this way). `source` must be a table name with
+ * (the demo generator writes this way; it needs a login that may read the key — a superuser). `source` must be a table name with
  * every CHAIN_COLUMNS column filled (id included; they are all the log's content columns); its
  * rows must come after, in id, every row already stored for their users: each user's chain
  * continues from their last stored hash.
@@ -42,7 +45,7 @@ export async function insertSealed(trx: Knex.Transaction, source: string): Promi
        FROM (SELECT DISTINCT user_id FROM ??) u
      ), hashed AS (
        SELECT ${CHAIN_COLUMNS.map((c) => `s.${c}`).join(', ')}, seeds.seed,
-              pointkeeper_chain(seeds.seed, ${contentSql('s')}) OVER w AS row_hash
+              pointkeeper_hmac_chain(seeds.seed, ${contentSql('s')}, (SELECT chain_key FROM pointkeeper_keys)) OVER w AS row_hash
        FROM ?? s JOIN seeds ON seeds.user_id = s.user_id
        WINDOW w AS (PARTITION BY s.user_id ORDER BY s.id)
      )
@@ -66,40 +69,20 @@ export interface ChainBreak {
 
 /**
  * Every row whose link fails, as a Knex query (columns user_id, transaction_id, previous_id,
- * kind), checked set-based in one pass over the log (optionally of a user id range):
+ * kind), checked set-based in one pass over the log (optionally of a user id range) by the
+ * database's pointkeeper_chain_breaks, which holds the key:
  * - `unsealed`: no hash — the row was inserted behind the application's back;
- * - `altered`: row_hash ≠ sha256(prev_hash || content) — the row was edited after it was written;
+ * - `altered`: row_hash ≠ HMAC(prev_hash || content) — the row was edited after it was written,
+ *   or inserted with a hash computed without the key;
  * - `removed`: prev_hash ≠ the previous row's row_hash — a row before it is gone (or that
  *   previous row's hash was rewritten).
  * The removal of a user's very last row leaves no successor to notice it; the balance check
  * (user_points ≠ log) catches that.
  */
 export function chainBreaksQuery(db: Knex, users?: readonly [number, number]): Knex.QueryBuilder {
-  const inner = db.raw(
-    `SELECT t.id, t.user_id, t.row_hash, t.prev_hash, lag(t.id) OVER w AS previous_id,
-            coalesce(lag(t.row_hash) OVER w, '\\x'::bytea) AS expected_prev,
-            sha256(t.prev_hash || convert_to(${contentSql('t')}, 'UTF8')) AS expected_hash
-     FROM points_transactions t ${users ? 'WHERE t.user_id BETWEEN ? AND ?' : ''}
-     WINDOW w AS (PARTITION BY t.user_id ORDER BY t.id)`,
-    users ? [...users] : [],
-  );
   return db
-    .from(db.raw('(?) AS l', [inner]))
-    .select(
-      'l.user_id',
-      'l.id as transaction_id',
-      'l.previous_id',
-      db.raw(`CASE WHEN l.row_hash IS NULL OR l.prev_hash IS NULL THEN 'unsealed'
-                   WHEN l.row_hash <> l.expected_hash THEN 'altered'
-                   ELSE 'removed' END AS kind`),
-    )
-    .where((w) =>
-      w
-        .whereNull('l.row_hash')
-        .orWhereNull('l.prev_hash')
-        .orWhereRaw('l.row_hash <> l.expected_hash')
-        .orWhereRaw('l.prev_hash <> l.expected_prev'),
-    );
+    .from(db.raw('pointkeeper_chain_breaks(?::int, ?::int) AS l', users ? [...users] : [null, null]))
+    .select('l.user_id', 'l.transaction_id', 'l.previous_id', 'l.kind');
 }
 
 /** One user's breaks, first (by id) first. */

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Redemption, RedemptionStatus, Reward } from '../../shared/contract';
-import { AppError, notFound } from '../errors';
+import { notFound } from '../errors';
 import { iso, isoOrNull } from './dates';
+import { callWrite } from './writeApi';
 
 interface Row {
   id: number;
@@ -52,15 +53,10 @@ export async function listRedemptions(db: Knex, userId: number): Promise<Redempt
 
 /** Only an active redemption can be used: not twice, not after it expired or was cancelled. */
 export async function markUsed(trx: Knex.Transaction, redemptionId: number): Promise<Redemption> {
-  const row = (await redemptionQuery(trx).where('d.id', redemptionId).forUpdate('d').first()) as
-    Row | undefined;
+  await callWrite(trx, 'pointkeeper_redemption_use(?)', [redemptionId]);
+  const row = (await redemptionQuery(trx).where('d.id', redemptionId).first()) as Row | undefined;
   if (!row) throw notFound(`Redemption ${redemptionId}`);
-  const now = new Date();
-  const status = statusOf(row, now);
-  if (status !== 'active')
-    throw new AppError('CONFLICT', `Redemption ${redemptionId} is ${status} and cannot be used.`);
-  await trx('user_points_redemptions').where({ id: redemptionId }).update({ is_used: true, used_at: now });
-  return toRedemption({ ...row, is_used: true, used_at: now }, now);
+  return toRedemption(row, new Date());
 }
 
 export async function listRewards(db: Knex, includeInactive: boolean): Promise<Reward[]> {

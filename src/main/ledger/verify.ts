@@ -51,9 +51,10 @@ const loggedWritesExist: Check = async (db) => {
     .where('o.outcome', 'ok')
     .whereIn('o.action', ['points.earn', 'points.redeem', 'points.reverse'])
     // A replace restore deliberately puts users back as they were in the backup (after a safety
-    // backup, itself logged): writes acknowledged before it may be gone by design.
+    // backup, itself logged): writes acknowledged before it may be gone by design. Only the
+    // restore function writes 'backup.restore.write' entries — no login can log one by hand.
     .whereRaw(
-      `o.at > coalesce((SELECT max(r.at) FROM operations_log r WHERE r.action = 'backup.restore.apply'
+      `o.at > coalesce((SELECT max(r.at) FROM operations_log r WHERE r.action = 'backup.restore.write'
                           AND r.outcome = 'ok' AND r.input->>'mode' = 'replace'), '-infinity')`,
     )
     .where((q) =>

@@ -179,6 +179,11 @@ export const backupCalls = {
         mode: z.enum(['merge', 'replace']),
         /** Where the automatic safety backup goes (default: beside the file restored). */
         safetyDir: z.string().trim().min(1).max(4096).optional(),
+        /**
+         * The file's rows are not sealed with this database's key (a file from another
+         * Pointkeeper database, or from before keyed chains): restore it anyway and re-seal them.
+         */
+        acknowledgeForeign: z.boolean().optional(),
         jobId,
       })
       .strict(),
@@ -190,7 +195,8 @@ export const backupCalls = {
     input: z.object({ path: filePath, jobId }).strict(),
     minRole: 'admin',
     kind: 'action',
-    summary: 'Restore a backup into a scratch database and check its chains and copies there',
+    summary:
+      "Read a backup in a rolled-back transaction and check its chains (with this database's key) and copies",
   }),
   'backup.progress': call<{ job: JobProgress | null }>()({
     input: z.object({ jobId: z.string().max(64) }).strict(),

@@ -29,7 +29,7 @@ export const backupHandlers: DomainHandlers<'backup'> = {
     ),
   'backup.verify': (ctx, input) =>
     runJob(input.jobId, ctx, (job) =>
-      verifyBackup(ctx.db, ctx.session.connection, input.path, {
+      verifyBackup(ctx.db, input.path, {
         signal: job.signal,
         onProgress: job.report,
       }),

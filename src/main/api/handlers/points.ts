@@ -10,9 +10,10 @@ import type { DomainHandlers } from '../types';
 const trx = (db: Knex) => db as Knex.Transaction;
 
 export const pointsHandlers: DomainHandlers<'points'> = {
-  'points.earn': ({ db }, input) => earn(trx(db), input),
-  'points.redeem': ({ db }, input) => redeem(trx(db), input),
-  'points.reverse': ({ db }, input) => reverse(trx(db), input),
+  // Each is one call of a database function that logs the operation itself (see the registry).
+  'points.earn': ({ db }, input) => earn(db, input),
+  'points.redeem': ({ db }, input) => redeem(db, input),
+  'points.reverse': ({ db }, input) => reverse(db, input),
   'points.history': ({ db }, input) => history(db, input),
 };
 

@@ -134,11 +134,22 @@ export function backupCommand(program: Command): void {
     .option('--dry-run', 'validate and preview only; write nothing')
     .option('--yes', 'restore without asking (scripts)')
     .option('--safety-dir <dir>', 'where the automatic safety backup goes (default: beside the file)')
+    .option(
+      '--acknowledge-foreign',
+      "restore a file whose rows this database's key does not vouch for (another database's, or an older backup) and re-seal them",
+    )
     .option('--json', 'print JSON')
     .action(
       (
         file: string,
-        o: { mode: RestoreMode; dryRun?: boolean; yes?: boolean; safetyDir?: string; json?: boolean },
+        o: {
+          mode: RestoreMode;
+          dryRun?: boolean;
+          yes?: boolean;
+          safetyDir?: string;
+          acknowledgeForeign?: boolean;
+          json?: boolean;
+        },
       ) =>
         withCli(async (cli) => {
           const path = resolve(file);
@@ -153,6 +164,7 @@ export function backupCommand(program: Command): void {
             path,
             mode: o.mode,
             ...(o.safetyDir ? { safetyDir: resolve(o.safetyDir) } : {}),
+            ...(o.acknowledgeForeign ? { acknowledgeForeign: true } : {}),
           });
           if (o.json) printJson(result);
           else printResult(result);
@@ -160,7 +172,7 @@ export function backupCommand(program: Command): void {
     );
   backup
     .command('verify')
-    .description('Restore the file into a scratch database and check its chains and copies there')
+    .description("Check the file's chains (with this database's key) and copies, writing nothing")
     .argument('<file>', 'the backup file')
     .option('--json', 'print JSON')
     .action((file: string, o: { json?: boolean }) =>

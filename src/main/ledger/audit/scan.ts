@@ -3,6 +3,7 @@ import type { ParsedInput, ScanSummary } from '../../../shared/contract';
 import { DISCREPANCY_KINDS, type DiscrepancyKind, type ScanStatus } from '../../../shared/contract/audit';
 import type { Progress } from '../../api/types';
 import { AppError, notFound } from '../../errors';
+import { callWrite } from '../writeApi';
 import { iso, isoOrNull } from '../dates';
 import { logSumsQuery } from '../logTotals';
 import { FINDING_COLUMNS, findingsSql, type Finding } from './findings';
@@ -77,7 +78,7 @@ async function saveFindings(trx: Knex.Transaction, scanId: number, findings: Fin
       row.stake = Math.abs(diff ?? (f.kind === 'missing_user_points' ? Number(f.expected) : 0));
       return row;
     });
-    await trx('audit_scan_results').insert(batch);
+    await trx.raw('SELECT pointkeeper_scan_save_results(?, ?::jsonb)', [scanId, JSON.stringify(batch)]);
   }
 }
 
@@ -94,9 +95,13 @@ async function finish(
   status: ScanStatus,
   fields: Partial<ScanRow> = {},
 ): Promise<void> {
-  await db('audit_scans')
-    .where({ id: scanId })
-    .update({ ...fields, status, finished_at: db.fn.now() });
+  await db.raw('SELECT pointkeeper_scan_finish(?, ?, ?, ?, ?)', [
+    scanId,
+    status,
+    fields.users_scanned ?? 0,
+    fields.transactions_scanned ?? null,
+    fields.error ?? null,
+  ]);
 }
 
 /**
@@ -112,9 +117,10 @@ export async function runScan(
   progress: (p: Progress) => void,
   signal: AbortSignal,
 ): Promise<ScanSummary> {
-  const [{ id: scanId }] = (await db('audit_scans')
-    .insert({ verify_chain: input.verifyChain })
-    .returning('id')) as [{ id: number }];
+  const started = (await db.raw('SELECT pointkeeper_scan_start(?) AS id', [input.verifyChain])) as {
+    rows: Array<{ id: number }>;
+  };
+  const scanId = started.rows[0]!.id;
   let done = 0;
   let total = 0;
   let scanned = 0;
@@ -132,7 +138,7 @@ export async function runScan(
         )) as { lo: number | null; hi: number | null; n: number };
         total = range.n;
         // Outside the snapshot's transaction, so other consoles see it at once.
-        await db('audit_scans').where({ id: scanId }).update({ users_total: total, backend_pid: pid });
+        await db.raw('SELECT pointkeeper_scan_attach(?, ?, ?)', [scanId, total, pid]);
         progress({ done: 0, total, message: 'users' });
         const stopListening = cancelOnAbort(db, pid, signal);
         let transactions = 0;
@@ -149,7 +155,7 @@ export async function runScan(
             await saveFindings(trx, scanId, chunk.findings);
             done += chunk.users;
             transactions += chunk.transactions;
-            await db('audit_scans').where({ id: scanId }).update({ users_scanned: done });
+            await db.raw('SELECT pointkeeper_scan_progress(?, ?)', [scanId, done]);
             progress({ done, total, message: 'users' });
           }
         } finally {
@@ -184,12 +190,19 @@ async function cancelRequested(db: Knex, scanId: number): Promise<boolean> {
  * chunks and pg_cancel_backend stops the statement it is running now.
  */
 export async function cancelScan(db: Knex, scanId: number): Promise<{ cancelled: boolean }> {
-  const scan = (await db('audit_scans').where({ id: scanId }).first('status', 'backend_pid')) as
-    { status: ScanStatus; backend_pid: number | null } | undefined;
-  if (!scan) throw notFound(`Scan ${scanId}`);
-  if (scan.status !== 'running') return { cancelled: false };
-  await db('audit_scans').where({ id: scanId }).update({ cancel_requested: true });
-  if (scan.backend_pid !== null) await db.raw('SELECT pg_cancel_backend(?)', [scan.backend_pid]);
+  const flagged = (await callWrite<number | null>(db, 'pointkeeper_scan_cancel(?)', [scanId])) ?? null;
+  if (flagged === null) return { cancelled: false };
+  // Only a backend that is still running the scan's statement is cancelled: a cancel arriving
+  // while the scan already saw the flag and is rolling back would fail that ROLLBACK instead.
+  // Another login's scan may not be signalled by this one (PostgreSQL refuses): the flag then
+  // stops it at its next chunk.
+  if (flagged !== 0) {
+    await db
+      .raw(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = ? AND state = 'active'`, [
+        flagged,
+      ])
+      .catch(() => undefined);
+  }
   return { cancelled: true };
 }
 

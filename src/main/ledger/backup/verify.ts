@@ -1,82 +1,77 @@
-import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { VerifyResult } from '../../../shared/contract/backup';
-import { createKnex, type PgConnection } from '../../db/knex';
-import { migrateLatest } from '../../db/migrate';
+import { ownerRole } from '../../../shared/roles';
 import { AppError } from '../../errors';
-import { chainBreaksQuery } from '../chain';
-import { logTotalsQuery } from '../logTotals';
 import type { WorkOptions } from './export';
-import { stageBackup } from './stage';
-import { writeStaged } from './write';
+import { stageBackup, stagingTable, type Staged } from './stage';
 
-async function createScratch(db: Knex, name: string): Promise<void> {
-  try {
-    await db.raw(`CREATE DATABASE ${name}`);
-  } catch (error) {
-    if ((error as { code?: string }).code === '42501')
-      throw new AppError(
-        'FORBIDDEN',
-        'Verifying a backup needs a login that may create databases (CREATEDB): it restores into a scratch database.',
-      );
-    throw error;
-  }
-}
-
-async function countScratch(
-  scratch: Knex,
+/**
+ * The file's own log checked under this database's key (pointkeeper_staged_chain_breaks: the
+ * key never leaves the database), and its copies against its own log. A row altered in the file,
+ * or a file from another Pointkeeper database, fails the chain here.
+ */
+async function countStaged(
+  trx: Knex,
+  staged: Staged,
 ): Promise<Pick<VerifyResult, 'chainBreaks' | 'copyMismatches' | 'users'>> {
-  const breaks = (await scratch.from(chainBreaksQuery(scratch).as('b')).count({ n: '*' }).first()) as {
-    n: number;
-  };
-  const totals = logTotalsQuery(scratch);
-  const copies = (await scratch.raw(
-    `SELECT count(*)::int AS n, (SELECT count(*)::int FROM users) AS users FROM users u
-     LEFT JOIN user_points up ON up.user_id = u.id LEFT JOIN (?) lt ON lt.user_id = u.id
-     WHERE coalesce(up.points, 0) <> coalesce(lt.balance, 0) OR u.rewards <> coalesce(lt.balance, 0)
-        OR coalesce(up.total_earned, 0) <> coalesce(lt.credits, 0) OR coalesce(up.total_redeemed, 0) <> coalesce(lt.debits, 0)`,
-    [totals],
+  let chainBreaks = 0;
+  if (staged.columns.points_transactions) {
+    const database = (
+      (await trx.raw('SELECT current_database() AS name')) as { rows: Array<{ name: string }> }
+    ).rows[0]!.name;
+    await trx.raw('GRANT SELECT ON ?? TO ??', [stagingTable('points_transactions'), ownerRole(database)]);
+    const breaks = (await trx.raw(
+      'SELECT count(*)::int AS n FROM pointkeeper_staged_chain_breaks(NULL)',
+    )) as {
+      rows: Array<{ n: number }>;
+    };
+    chainBreaks = breaks.rows[0]!.n;
+  }
+  if (!staged.columns.users) return { chainBreaks, copyMismatches: 0, users: 0 };
+  const points = staged.columns.user_points
+    ? 'bk_user_points'
+    : '(SELECT NULL::int AS user_id, 0 AS points, 0 AS total_earned, 0 AS total_redeemed WHERE false)';
+  const log = staged.columns.points_transactions
+    ? 'bk_points_transactions'
+    : '(SELECT NULL::int AS user_id, 0 AS points WHERE false)';
+  const copies = (await trx.raw(
+    `WITH lt AS (
+       SELECT user_id, sum(points)::bigint AS balance,
+              coalesce(sum(points) FILTER (WHERE points > 0), 0)::bigint AS credits,
+              coalesce(-sum(points) FILTER (WHERE points < 0), 0)::bigint AS debits
+       FROM ${log} GROUP BY user_id)
+     SELECT count(*) FILTER (WHERE coalesce(up.points, 0) <> coalesce(lt.balance, 0) OR u.rewards <> coalesce(lt.balance, 0)
+              OR coalesce(up.total_earned, 0) <> coalesce(lt.credits, 0)
+              OR coalesce(up.total_redeemed, 0) <> coalesce(lt.debits, 0))::int AS n,
+            count(*)::int AS users
+     FROM bk_users u LEFT JOIN ${points} up ON up.user_id = u.id LEFT JOIN lt ON lt.user_id = u.id`,
   )) as { rows: Array<{ n: number; users: number }> };
-  return { chainBreaks: Number(breaks.n), copyMismatches: copies.rows[0]!.n, users: copies.rows[0]!.users };
+  return { chainBreaks, copyMismatches: copies.rows[0]!.n, users: copies.rows[0]!.users };
 }
 
 /**
- * backup.verify: restores the file into a fresh scratch database on the same server (migrated to
- * this console's schema), checks every chain and every derived copy there, and drops it. The
- * real database is only used to create and drop the scratch one.
+ * backup.verify: reads the whole file into temporary tables of a transaction that is always
+ * rolled back, and checks its chains (under this database's key) and its copies against its own
+ * log. Nothing is written, and no scratch database (nor its roles) is made.
  */
-export async function verifyBackup(
-  db: Knex,
-  connection: PgConnection,
-  path: string,
-  options: WorkOptions,
-): Promise<VerifyResult> {
+export async function verifyBackup(db: Knex, path: string, options: WorkOptions): Promise<VerifyResult> {
   const started = performance.now();
-  const name = `pointkeeper_verify_${randomBytes(6).toString('hex')}`;
-  await createScratch(db, name);
-  const scratch = createKnex({ ...connection, database: name }, 2);
+  const trx = await db.transaction();
   try {
-    options.onProgress({ phase: 'prepare scratch database', rows: 0, totalRows: null });
-    await migrateLatest(scratch);
-    const { sha256, rows } = await scratch.transaction(async (trx) => {
-      const staged = await stageBackup(trx, path, options);
-      if (options.signal.aborted) throw new AppError('CANCELLED', 'Verifying the backup was cancelled.');
-      options.onProgress({ phase: 'restore into scratch', rows: 0, totalRows: null });
-      await writeStaged(trx, staged, 'replace');
-      return { sha256: staged.sha256, rows: Object.values(staged.counts).reduce((s, n) => s + n, 0) };
-    });
+    const staged = await stageBackup(trx, path, options);
+    if (options.signal.aborted) throw new AppError('CANCELLED', 'Verifying the backup was cancelled.');
+    const rows = Object.values(staged.counts).reduce((s, n) => s + n, 0);
     options.onProgress({ phase: 'check chains and copies', rows, totalRows: rows });
-    const found = await countScratch(scratch);
+    const found = await countStaged(trx, staged);
     return {
       path,
-      sha256,
+      sha256: staged.sha256,
       rows,
       ...found,
       ok: found.chainBreaks === 0 && found.copyMismatches === 0,
       seconds: Math.round((performance.now() - started) / 10) / 100,
     };
   } finally {
-    await scratch.destroy();
-    await db.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await trx.rollback();
   }
 }

@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { RecoveryAction, RecoveryRun, RecoveryRunStatus } from '../../../shared/contract/recovery';
+import type { RecoveryRun, RecoveryRunStatus } from '../../../shared/contract/recovery';
 import { AppError } from '../../errors';
-import { appendTransaction } from '../append';
 import { decide } from './decide';
 import {
   DEFAULT_CHUNK_USERS,
@@ -12,8 +11,8 @@ import {
   type RecoveryRequest,
   type ScanOptions,
 } from './plan';
-import { lockUsers, rebuildCopies } from './rebuild';
-import { chunkDone, finishRun, getRun, startRun, type ChunkCounts } from './runs';
+import { applyUsers, lockUsers } from './rebuild';
+import { finishRun, getRun, startRun } from './runs';
 import { readUsers, stillUnclean, type UserState } from './state';
 
 export interface ApplyInput extends RecoveryRequest {
@@ -34,35 +33,18 @@ const hashOf = (states: UserState[]) => createHash('sha256').update(JSON.stringi
 
 /**
  * One chunk in one transaction: lock the users it changes, check under the lock that they are
- * exactly as the plan saw them, append recover's adjustments, rebuild the copies from the log,
+ * exactly as the plan saw them, then let the database's pointkeeper_recovery_apply append
+ * recover's adjustments, rebuild the copies from the log and count the chunk in its run — the
+ * database decides the adjustments itself, so the plan can explain them but not invent them —
  * and prove them clean before committing.
  */
-async function applyChunk(
-  trx: Knex.Transaction,
-  action: RecoveryAction,
-  work: ChunkWork,
-): Promise<ChunkCounts> {
+async function applyChunk(trx: Knex.Transaction, runId: string, work: ChunkWork): Promise<void> {
   await lockUsers(trx, work.ids);
   const locked = await readUsers(trx, work.ids);
   if (hashOf(locked.unclean) !== work.stateHash) {
     throw moved(`A user between ids ${work.ids[0]} and ${work.ids.at(-1)}`);
   }
-  const counts: ChunkCounts = {
-    usersChanged: work.ids.length,
-    rowsCreated: 0,
-    adjustments: 0,
-    adjustmentPoints: 0,
-  };
-  for (const state of locked.unclean) {
-    const plan = decide(action, state);
-    if (plan.createsRow) counts.rowsCreated++;
-    for (const t of plan.transactions) {
-      await appendTransaction(trx, { user_id: state.userId, ...t });
-      counts.adjustments++;
-      counts.adjustmentPoints += t.points;
-    }
-  }
-  await rebuildCopies(trx, work.ids);
+  await applyUsers(trx, runId, work.ids);
   const left = await stillUnclean(trx, work.ids);
   if (left.length > 0) {
     throw new AppError(
@@ -70,7 +52,6 @@ async function applyChunk(
       `Recovery left users ${left.slice(0, 10).join(', ')} unclean; rolled back.`,
     );
   }
-  return counts;
 }
 
 function statusOf(error: unknown): RecoveryRunStatus {
@@ -118,10 +99,7 @@ export async function applyRecovery(
           { runId, chunksDone: i },
         );
       }
-      await db.transaction(async (trx) => {
-        const counts = await applyChunk(trx, input.action, chunk);
-        await chunkDone(trx, runId, counts);
-      });
+      await db.transaction((trx) => applyChunk(trx, runId, chunk));
       options.progress?.({ done: i + 1, total: chunks.length, message: 'chunks applied' });
     }
     await finishRun(db, runId, 'done');

@@ -16,9 +16,16 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  */
 export const storedBalance = (s: UserState): number => (s.hasRow ? (s.points ?? 0) : s.rewards);
 
+/**
+ * What recover keeps: the higher of the two stored copies. Recover never lowers either one — a
+ * copy above the log is explained by an adjustment (the database's pointkeeper_recovery_apply
+ * applies the same rule, so the plan and the write cannot disagree).
+ */
+export const keptBalance = (s: UserState): number => Math.max(s.hasRow ? (s.points ?? 0) : 0, s.rewards);
+
 /** The adjustment recover writes so that the log explains a stored balance it falls short of. */
 export function adjustmentFor(action: RecoveryAction, s: UserState): PlannedTransaction | null {
-  const stored = storedBalance(s);
+  const stored = keptBalance(s);
   if (action !== 'recover' || stored <= s.logSum) return null;
   const points = stored - s.logSum;
   return {
@@ -32,7 +39,7 @@ function decisionOf(action: RecoveryAction, s: UserState, target: number): Recov
   const stored = storedBalance(s);
   if (action === 'sync' && s.logSum < 0) return 'blocked_negative';
   if (!s.hasRow) return 'rebuild_row';
-  if (action === 'recover' && stored > s.logSum) return 'adjust_log_up';
+  if (action === 'recover' && keptBalance(s) > s.logSum) return 'adjust_log_up';
   if (target > stored) return 'raise_to_log';
   if (target < stored) return 'lower_to_log';
   return 'copies_only';
@@ -49,7 +56,7 @@ function reasonOf(decision: RecoveryDecision, s: UserState, target: number, chan
         ? `No user_points row. The legacy copy shows ${fmt(stored)}, ${fmt(target - log)} more than the log explains (${fmt(log)}): the row is rebuilt and an adjustment keeps those points.`
         : `No user_points row: rebuilt from the log (${fmt(s.logCount)} transactions, balance ${fmt(log)}).`;
     case 'adjust_log_up':
-      return `The stored balance ${fmt(stored)} is ${fmt(stored - log)} more than the log explains (${fmt(log)}): an adjustment records the missing points; no points are taken away.`;
+      return `The stored balance ${fmt(keptBalance(s))} is ${fmt(keptBalance(s) - log)} more than the log explains (${fmt(log)}): an adjustment records the missing points; no points are taken away.`;
     case 'raise_to_log':
       return `The stored balance ${fmt(stored)} is lower than the log (${fmt(log)}): the log wins and the balance goes up by ${fmt(log - stored)}.`;
     case 'lower_to_log':

@@ -7,6 +7,7 @@ import type {
 } from '../../../shared/contract/recovery';
 import { notFound } from '../../errors';
 import { iso, isoOrNull } from '../dates';
+import { callWrite } from '../writeApi';
 
 /** A run that has not committed a chunk for this long is shown as stalled (its process died). */
 const STALLED_AFTER_SECONDS = 300;
@@ -28,13 +29,6 @@ interface RunRow {
   updated_at: Date;
   finished_at: Date | null;
   stalled: boolean;
-}
-
-export interface ChunkCounts {
-  usersChanged: number;
-  rowsCreated: number;
-  adjustments: number;
-  adjustmentPoints: number;
 }
 
 const toRun = (r: RunRow): RecoveryRun => ({
@@ -60,33 +54,17 @@ export async function startRun(
   db: Knex,
   run: { id: string; action: RecoveryAction; scope: RecoveryScope; fingerprint: string; chunksTotal: number },
 ): Promise<void> {
-  await db('recovery_runs').insert({
-    id: run.id,
-    action: run.action,
-    scope: JSON.stringify(run.scope),
-    fingerprint: run.fingerprint,
-    chunks_total: run.chunksTotal,
-  });
-}
-
-/** Called inside a chunk's transaction: the chunk and its count commit together or not at all. */
-export async function chunkDone(trx: Knex.Transaction, runId: string, c: ChunkCounts): Promise<void> {
-  await trx('recovery_runs')
-    .where({ id: runId })
-    .update({
-      chunks_done: trx.raw('chunks_done + 1'),
-      users_changed: trx.raw('users_changed + ?', [c.usersChanged]),
-      rows_created: trx.raw('rows_created + ?', [c.rowsCreated]),
-      adjustments: trx.raw('adjustments + ?', [c.adjustments]),
-      adjustment_points: trx.raw('adjustment_points + ?', [c.adjustmentPoints]),
-      updated_at: trx.fn.now(),
-    });
+  await callWrite(db, 'pointkeeper_recovery_start(?::uuid, ?, ?::jsonb, ?, ?)', [
+    run.id,
+    run.action,
+    JSON.stringify(run.scope),
+    run.fingerprint,
+    run.chunksTotal,
+  ]);
 }
 
 export async function finishRun(db: Knex, runId: string, status: RecoveryRunStatus): Promise<void> {
-  await db('recovery_runs')
-    .where({ id: runId })
-    .update({ status, updated_at: db.fn.now(), finished_at: db.fn.now() });
+  await callWrite(db, 'pointkeeper_recovery_finish(?::uuid, ?)', [runId, status]);
 }
 
 export async function getRun(db: Knex, runId: string): Promise<RecoveryRun> {
