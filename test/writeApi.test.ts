@@ -277,6 +277,15 @@ describe('logins and databases', () => {
     }
   });
 
+  it("lists the database's roles and who holds them (pointkeeper roles)", async () => {
+    const r = await auditor.call('session.roles', {});
+    if (!r.ok) throw new Error(r.error.message);
+    const roles = groupRoles(db.connection.database);
+    expect(r.data.roles.map((x) => x.pgRole)).toEqual([roles.auditor, roles.operator, roles.admin]);
+    expect(r.data.roles.find((x) => x.role === 'operator')!.members).toContain(operator.login);
+    expect(r.data.roles.find((x) => x.role === 'admin')!.members).toContain(admin.login);
+  });
+
   it('two databases on one server: a login of one cannot connect to the other', async () => {
     const admin0 = inject('pg');
     const root = createKnex({ ...admin0, database: 'postgres' }, 1);
