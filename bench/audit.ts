@@ -40,8 +40,9 @@ const HAND_CHAIN_SQL = `
 SELECT id FROM (
   SELECT id, row_hash, prev_hash, coalesce(lag(row_hash) OVER w, '\\x'::bytea) AS expected_prev,
          hmac(prev_hash || convert_to(pointkeeper_tx_content(id, user_id, type, points, description, order_id,
-           order_amount, reverses_id, idempotency_key, created_by, created_at), 'UTF8'), k.chain_key, 'sha256') AS expected_hash
-  FROM points_transactions CROSS JOIN pointkeeper_keys k WINDOW w AS (PARTITION BY user_id ORDER BY id)
+           order_amount, reverses_id, idempotency_key, created_by, created_at), 'UTF8'),
+           (SELECT chain_key FROM pointkeeper_keys), 'sha256') AS expected_hash
+  FROM points_transactions WINDOW w AS (PARTITION BY user_id ORDER BY id)
 ) x WHERE row_hash IS NULL OR row_hash <> expected_hash OR prev_hash <> expected_prev`;
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: number; peakMb: number }> {

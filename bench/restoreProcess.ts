@@ -29,7 +29,13 @@ try {
     phase = next;
     process.stderr.write(`   restore ${seconds()} s: ${next}\n`);
   };
-  const r = await dispatch('backup.restore.apply', { path, mode: 'replace', safetyDir }, { onProgress });
+  // The file comes from the bench's source database, whose chain key this one does not share: the
+  // cross-database restore an admin acknowledges (its rows are re-sealed with this key).
+  const r = await dispatch(
+    'backup.restore.apply',
+    { path, mode: 'replace', safetyDir, acknowledgeForeign: true },
+    { onProgress },
+  );
   if (!r.ok) throw new Error(r.error.message);
   const elapsed = seconds();
   // ru_maxrss is in kilobytes on Linux.

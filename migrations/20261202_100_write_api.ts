@@ -434,11 +434,13 @@ const RECOVERY = [
      PERFORM 1 FROM users WHERE id = ANY(p_user_ids) ORDER BY id FOR UPDATE;
    END $$`,
 
+  // Set-based over the chunk (5,000 users by default): one aggregate of the log, an
+  // adjustment only for users whose kept copy is above it, one upsert, one update.
   `CREATE FUNCTION pointkeeper_recovery_apply(p_run_id uuid, p_user_ids integer[]) RETURNS jsonb
    LANGUAGE plpgsql ${DEFINER} AS $$
    DECLARE
-     run recovery_runs; u record; broken integer; stored bigint; target bigint; extra bigint;
-     v_changed integer := 0; v_created integer := 0; v_adjustments integer := 0; v_points bigint := 0;
+     run recovery_runs; u record; broken integer;
+     v_changed integer; v_created integer; v_adjustments integer := 0; v_points bigint := 0;
    BEGIN
      SELECT * INTO run FROM recovery_runs WHERE id = p_run_id FOR UPDATE;
      IF NOT FOUND OR run.status <> 'running' OR run.actor <> session_user THEN
@@ -453,44 +455,45 @@ const RECOVERY = [
        RAISE EXCEPTION 'User %''s history fails the keyed hash chain: investigate it; recovery does not write from it.',
          broken USING ERRCODE = 'PK409';
      END IF;
-     FOR u IN
-       SELECT x.id AS user_id, us.rewards, up.id AS row_id, up.points,
-              coalesce(t.balance, 0) AS balance
-       FROM (SELECT DISTINCT unnest(p_user_ids) AS id) x
-       JOIN users us ON us.id = x.id
-       LEFT JOIN user_points up ON up.user_id = x.id
-       LEFT JOIN LATERAL (SELECT sum(points)::bigint AS balance FROM points_transactions WHERE user_id = x.id) t ON true
-       ORDER BY x.id
-     LOOP
-       IF run.action = 'sync' AND u.balance < 0 THEN CONTINUE; END IF;
-       target := u.balance;
-       IF run.action = 'recover' THEN
-         stored := greatest(coalesce(u.points, 0), u.rewards);
-         target := greatest(u.balance, stored);
-       END IF;
-       extra := target - u.balance;
-       IF extra > 0 THEN
-         PERFORM pointkeeper__append(u.user_id, 'adjustment', extra::integer, format(
-           'Recovery: the stored balance was %s points but the log explained %s; +%s records the missing transactions so the log explains the balance',
-           pointkeeper__fmt(target), pointkeeper__fmt(u.balance), pointkeeper__fmt(extra)), NULL, NULL, NULL, NULL);
-         v_adjustments := v_adjustments + 1;
-         v_points := v_points + extra;
-       END IF;
-       IF u.row_id IS NULL THEN v_created := v_created + 1; END IF;
-       INSERT INTO user_points AS p (user_id, points, total_earned, total_redeemed, last_earned_at, updated_at)
-       SELECT u.user_id, coalesce(sum(points), 0), coalesce(sum(points) FILTER (WHERE points > 0), 0),
-              coalesce(-sum(points) FILTER (WHERE points < 0), 0), max(created_at) FILTER (WHERE points > 0), now()
-       FROM points_transactions WHERE user_id = u.user_id
-       ON CONFLICT (user_id) DO UPDATE SET points = excluded.points, total_earned = excluded.total_earned,
-         total_redeemed = excluded.total_redeemed, last_earned_at = excluded.last_earned_at, updated_at = now();
-       UPDATE users SET rewards = target, updated_at = now() WHERE id = u.user_id;
-       v_changed := v_changed + 1;
+     CREATE TEMP TABLE IF NOT EXISTS pk_recovery_work (user_id integer PRIMARY KEY, had_row boolean,
+       balance bigint, target bigint) ON COMMIT DROP;
+     TRUNCATE pk_recovery_work;
+     INSERT INTO pk_recovery_work
+     SELECT x.id, up.id IS NOT NULL, coalesce(t.balance, 0),
+            CASE WHEN run.action = 'recover'
+                 THEN greatest(coalesce(t.balance, 0), coalesce(up.points, 0), us.rewards)
+                 ELSE coalesce(t.balance, 0) END
+     FROM (SELECT DISTINCT unnest(p_user_ids) AS id) x
+     JOIN users us ON us.id = x.id
+     LEFT JOIN user_points up ON up.user_id = x.id
+     LEFT JOIN (SELECT user_id, sum(points)::bigint AS balance FROM points_transactions
+                WHERE user_id = ANY(p_user_ids) GROUP BY user_id) t ON t.user_id = x.id
+     -- sync never writes a negative balance: such a user is left as is (recover adjusts instead).
+     WHERE run.action = 'recover' OR coalesce(t.balance, 0) >= 0;
+     FOR u IN SELECT * FROM pk_recovery_work WHERE target > balance ORDER BY user_id LOOP
+       PERFORM pointkeeper__append(u.user_id, 'adjustment', (u.target - u.balance)::integer, format(
+         'Recovery: the stored balance was %s points but the log explained %s; +%s records the missing transactions so the log explains the balance',
+         pointkeeper__fmt(u.target), pointkeeper__fmt(u.balance), pointkeeper__fmt(u.target - u.balance)),
+         NULL, NULL, NULL, NULL);
+       v_adjustments := v_adjustments + 1;
+       v_points := v_points + (u.target - u.balance);
      END LOOP;
+     INSERT INTO user_points AS p (user_id, points, total_earned, total_redeemed, last_earned_at, updated_at)
+     SELECT w.user_id, coalesce(a.balance, 0), coalesce(a.credits, 0), coalesce(a.debits, 0), a.last_earned_at, now()
+     FROM pk_recovery_work w
+     LEFT JOIN (SELECT user_id, sum(points) AS balance, sum(points) FILTER (WHERE points > 0) AS credits,
+                       -sum(points) FILTER (WHERE points < 0) AS debits,
+                       max(created_at) FILTER (WHERE points > 0) AS last_earned_at
+                FROM points_transactions WHERE user_id = ANY(p_user_ids) GROUP BY user_id) a ON a.user_id = w.user_id
+     ON CONFLICT (user_id) DO UPDATE SET points = excluded.points, total_earned = excluded.total_earned,
+       total_redeemed = excluded.total_redeemed, last_earned_at = excluded.last_earned_at, updated_at = now();
+     UPDATE users us SET rewards = w.target, updated_at = now() FROM pk_recovery_work w WHERE us.id = w.user_id;
+     SELECT count(*), count(*) FILTER (WHERE NOT had_row) INTO v_changed, v_created FROM pk_recovery_work;
      UPDATE recovery_runs SET chunks_done = chunks_done + 1, users_changed = users_changed + v_changed,
        rows_created = rows_created + v_created, adjustments = adjustments + v_adjustments,
        adjustment_points = adjustment_points + v_points, updated_at = now()
      WHERE id = p_run_id;
-     PERFORM pointkeeper__log('recovery.chunk', jsonb_build_object('runId', p_run_id, 'users', to_jsonb(p_user_ids)),
+     PERFORM pointkeeper__log('recovery.chunk', jsonb_build_object('runId', p_run_id, 'users', cardinality(p_user_ids)),
        jsonb_build_object('usersChanged', v_changed, 'rowsCreated', v_created, 'adjustments', v_adjustments,
                           'adjustmentPoints', v_points));
      RETURN jsonb_build_object('usersChanged', v_changed, 'rowsCreated', v_created, 'adjustments', v_adjustments,
