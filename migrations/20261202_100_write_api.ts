@@ -597,7 +597,8 @@ END $$`;
  * restored user's chain must verify with this database's key — or, for a file from another
  * Pointkeeper database whose restore was acknowledged (p_reseal), is re-sealed with it.
  * Merge: users who had a user_points row keep it, moved by the delta of the rows added (as a
- * write moves it); users without one get the file's row or, failing that, one built from the log.
+ * write moves it); users without one get one built from the log; an existing user's legacy copy
+ * moves by the same delta.
  */
 const RESTORE = `
 CREATE FUNCTION pointkeeper_restore_write(p_restore_id uuid, p_mode text, p_columns jsonb, p_reseal boolean DEFAULT false)
@@ -628,13 +629,28 @@ BEGIN
   IF jsonb_exists(p_columns, 'users') THEN
     PERFORM pointkeeper_lock_users(array(SELECT id FROM pg_temp.bk_users));
   END IF;
-  CREATE TEMP TABLE IF NOT EXISTS bk_had_row (user_id integer PRIMARY KEY) ON COMMIT DROP;
-  TRUNCATE bk_had_row;
-  CREATE TEMP TABLE IF NOT EXISTS bk_added (user_id integer, points integer, created_at timestamptz) ON COMMIT DROP;
-  TRUNCATE bk_added;
-  IF jsonb_exists(p_columns, 'points_transactions') THEN
-    INSERT INTO bk_had_row SELECT DISTINCT up.user_id FROM user_points up
-    WHERE up.user_id IN (SELECT s.user_id FROM pg_temp.bk_points_transactions s);
+  -- merge, before anything is written: per user of the file, whether they and their balance row
+  -- exist, and the sums of the log rows the merge will add.
+  CREATE TEMP TABLE IF NOT EXISTS bk_merge_delta (user_id integer PRIMARY KEY, had_user boolean, had_row boolean,
+    d bigint, c bigint, r bigint, le timestamptz) ON COMMIT DROP;
+  TRUNCATE bk_merge_delta;
+  IF p_mode = 'merge' AND jsonb_exists(p_columns, 'users') THEN
+    IF jsonb_exists(p_columns, 'points_transactions') THEN
+      INSERT INTO bk_merge_delta
+      WITH n AS (SELECT f.user_id, sum(f.points)::bigint AS d,
+                   coalesce(sum(f.points) FILTER (WHERE f.points > 0), 0)::bigint AS c,
+                   coalesce(-sum(f.points) FILTER (WHERE f.points < 0), 0)::bigint AS r,
+                   max(f.created_at) FILTER (WHERE f.points > 0) AS le
+                 FROM pg_temp.bk_points_transactions f
+                 WHERE NOT EXISTS (SELECT 1 FROM points_transactions x WHERE x.id = f.id) GROUP BY f.user_id)
+      SELECT s.id, u.id IS NOT NULL, up.user_id IS NOT NULL, coalesce(n.d, 0), coalesce(n.c, 0), coalesce(n.r, 0), n.le
+      FROM pg_temp.bk_users s LEFT JOIN users u ON u.id = s.id LEFT JOIN user_points up ON up.user_id = s.id
+      LEFT JOIN n ON n.user_id = s.id;
+    ELSE
+      INSERT INTO bk_merge_delta
+      SELECT s.id, u.id IS NOT NULL, up.user_id IS NOT NULL, 0, 0, 0, NULL
+      FROM pg_temp.bk_users s LEFT JOIN users u ON u.id = s.id LEFT JOIN user_points up ON up.user_id = s.id;
+    END IF;
   END IF;
 
   IF p_mode = 'replace' AND jsonb_exists(p_columns, 'users') THEN
@@ -647,9 +663,9 @@ BEGIN
     DELETE FROM user_points WHERE user_id IN (SELECT id FROM pg_temp.bk_users);
     GET DIAGNOSTICS n = ROW_COUNT;
     applied := applied || jsonb_build_object('user_points', jsonb_build_object('inserted', 0, 'updated', 0, 'removed', n));
-    TRUNCATE bk_had_row;
     INSERT INTO pg_temp.bk_touched SELECT id FROM pg_temp.bk_users ON CONFLICT DO NOTHING;
   END IF;
+
 
   FOREACH t IN ARRAY tables LOOP
     CONTINUE WHEN NOT jsonb_exists(p_columns, t);
@@ -669,8 +685,7 @@ BEGIN
     IF t = 'points_transactions' THEN
       EXECUTE format('WITH ins AS (INSERT INTO points_transactions (%s) SELECT %s FROM pg_temp.bk_points_transactions s
           WHERE NOT EXISTS (SELECT 1 FROM points_transactions r WHERE r.id = s.id) ORDER BY s.id
-          ON CONFLICT DO NOTHING RETURNING user_id, points, created_at),
-        a AS (INSERT INTO bk_added SELECT user_id, points, created_at FROM ins),
+          ON CONFLICT DO NOTHING RETURNING user_id),
         u AS (INSERT INTO pg_temp.bk_touched SELECT DISTINCT user_id FROM ins ON CONFLICT DO NOTHING)
         SELECT count(*) FROM ins', cols, cols) INTO n;
     ELSE
@@ -683,37 +698,35 @@ BEGIN
     applied := jsonb_set(applied, ARRAY[t, 'inserted'], to_jsonb(n));
   END LOOP;
 
-  IF p_mode = 'merge' AND jsonb_exists(p_columns, 'points_transactions') THEN
-    -- Rows added for users who already had a balance row move it by their own sum, as a write would.
-    WITH added AS (
-      SELECT s.user_id, sum(s.points)::bigint AS change,
-             coalesce(sum(s.points) FILTER (WHERE s.points > 0), 0)::bigint AS credits,
-             coalesce(-sum(s.points) FILTER (WHERE s.points < 0), 0)::bigint AS debits,
-             max(s.created_at) FILTER (WHERE s.points > 0) AS last_earned
-      FROM bk_added s WHERE s.user_id IN (SELECT user_id FROM bk_had_row)
-      GROUP BY s.user_id
-    ), moved AS (
-      UPDATE user_points p SET points = p.points + a.change, total_earned = p.total_earned + a.credits,
-        total_redeemed = p.total_redeemed + a.debits,
-        last_earned_at = greatest(p.last_earned_at, a.last_earned), updated_at = now()
-      FROM added a WHERE p.user_id = a.user_id RETURNING p.user_id, a.change
-    )
-    UPDATE users u SET rewards = greatest(u.rewards + m.change, 0), updated_at = now() FROM moved m WHERE u.id = m.user_id;
+  IF p_mode = 'merge' THEN
+    -- The rule every write follows: a balance row that existed moves by the delta of the rows
+    -- added (a surplus recover would keep stays for recover to decide); a user without one gets
+    -- it from the log; an existing user's legacy copy moves by the same delta.
+    UPDATE user_points up SET points = up.points + m.d, total_earned = up.total_earned + m.c,
+      total_redeemed = up.total_redeemed + m.r, last_earned_at = greatest(up.last_earned_at, m.le), updated_at = now()
+    FROM bk_merge_delta m WHERE up.user_id = m.user_id AND m.had_row AND (m.d, m.c, m.r) <> (0, 0, 0);
+    INSERT INTO user_points (user_id, points, total_earned, total_redeemed, last_earned_at)
+    SELECT m.user_id, coalesce(lt.balance, 0), coalesce(lt.credits, 0), coalesce(lt.debits, 0), lt.last_earned_at
+    FROM bk_merge_delta m LEFT JOIN (
+      SELECT p.user_id, sum(p.points) AS balance, coalesce(sum(p.points) FILTER (WHERE p.points > 0), 0) AS credits,
+             coalesce(-sum(p.points) FILTER (WHERE p.points < 0), 0) AS debits,
+             max(p.created_at) FILTER (WHERE p.points > 0) AS last_earned_at
+      FROM points_transactions p WHERE p.user_id IN (SELECT user_id FROM bk_merge_delta WHERE NOT had_row)
+      GROUP BY p.user_id) lt ON lt.user_id = m.user_id
+    WHERE NOT m.had_row
+    ON CONFLICT (user_id) DO UPDATE SET points = excluded.points, total_earned = excluded.total_earned,
+      total_redeemed = excluded.total_redeemed, last_earned_at = excluded.last_earned_at, updated_at = now();
+    UPDATE users u SET rewards = u.rewards + m.d, updated_at = now()
+    FROM bk_merge_delta m WHERE u.id = m.user_id AND m.had_user AND m.d <> 0;
   END IF;
-  -- Anyone restored without a balance row gets one from the log, never from zero.
-  INSERT INTO user_points (user_id, points, total_earned, total_redeemed, last_earned_at)
-  SELECT t.user_id, coalesce(sum(p.points), 0), coalesce(sum(p.points) FILTER (WHERE p.points > 0), 0),
-         coalesce(-sum(p.points) FILTER (WHERE p.points < 0), 0), max(p.created_at) FILTER (WHERE p.points > 0)
-  FROM pg_temp.bk_touched t JOIN points_transactions p ON p.user_id = t.user_id
-  WHERE NOT EXISTS (SELECT 1 FROM user_points x WHERE x.user_id = t.user_id)
-  GROUP BY t.user_id
-  HAVING sum(p.points) >= 0
-  ON CONFLICT (user_id) DO NOTHING;
 
   FOREACH t IN ARRAY tables LOOP
     CONTINUE WHEN NOT jsonb_exists(p_columns, t);
-    EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, ''id''), greatest((SELECT coalesce(max(id), 0) FROM %I),
-      (SELECT last_value FROM %s), 1))', t, t, pg_get_serial_sequence(t, 'id'));
+    -- Sequences end at max(what they handed out, the largest id the table holds): moved only
+    -- forward, and only when a restored id is beyond the counter.
+    EXECUTE format('SELECT setval(%L, m) FROM (SELECT max(id) AS m FROM %I) x
+      WHERE m > coalesce(pg_sequence_last_value(%L::regclass), 0)',
+      pg_get_serial_sequence(t, 'id'), t, pg_get_serial_sequence(t, 'id'));
   END LOOP;
 
   SELECT * INTO broken FROM pointkeeper_chain_breaks_of(array(SELECT user_id FROM pg_temp.bk_touched)) LIMIT 1;
