@@ -653,6 +653,16 @@ BEGIN
     END IF;
   END IF;
 
+  -- A merge adds to histories that stay: they must verify first, or a re-seal below would heal
+  -- (and so hide) a row tampered with before the restore.
+  IF p_mode = 'merge' AND jsonb_exists(p_columns, 'points_transactions') THEN
+    SELECT * INTO broken FROM pointkeeper_chain_breaks_of(array(SELECT DISTINCT user_id FROM pg_temp.bk_points_transactions)) LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'User %''s history in this database already fails the chain (transaction %, %): investigate it before restoring into it; nothing was written.',
+        broken.user_id, broken.transaction_id, broken.kind USING ERRCODE = 'PK409';
+    END IF;
+  END IF;
+
   IF p_mode = 'replace' AND jsonb_exists(p_columns, 'users') THEN
     DELETE FROM user_points_redemptions WHERE user_id IN (SELECT id FROM pg_temp.bk_users);
     GET DIAGNOSTICS n = ROW_COUNT;

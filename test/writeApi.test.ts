@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -252,6 +255,44 @@ describe('an admin with psql', () => {
       description: 'after the attempts',
     });
     expect(earned.ok).toBe(true);
+  });
+});
+
+describe('a restore that re-seals', () => {
+  it('refuses to merge into a history that already fails the chain, so a re-seal cannot heal a tampered row', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pk-reseal-'));
+    try {
+      const id = 7_000_101;
+      await db.knex('users').insert({ id, email: 'healed@example.test', name: 'Not Healed' });
+      for (const points of [40, 60]) {
+        const r = await db.call('points.earn', { userId: id, points, description: 'history' });
+        if (!r.ok) throw new Error(r.error.message);
+      }
+      const path = join(dir, 'user.ndjson');
+      const exported = await db.call('backup.export', { scope: { userIds: [id] }, path });
+      if (!exported.ok) throw new Error(exported.error.message);
+      await db.knex.transaction(async (trx) => {
+        await trx.raw('ALTER TABLE points_transactions DISABLE TRIGGER USER');
+        await trx.raw(
+          `UPDATE points_transactions SET description = 'edited' WHERE id = (SELECT min(id) FROM points_transactions WHERE user_id = ?)`,
+          [id],
+        );
+        await trx.raw('ALTER TABLE points_transactions ENABLE TRIGGER USER');
+      });
+      const merged = await admin.call('backup.restore.apply', {
+        path,
+        mode: 'merge',
+        safetyDir: dir,
+        acknowledgeForeign: true,
+      });
+      expect(merged).toMatchObject({
+        ok: false,
+        error: { code: 'CONFLICT', message: expect.stringContaining('already fails the chain') },
+      });
+      expect((await chainBreaksOf(db.knex, id))[0]).toMatchObject({ kind: 'altered' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
