@@ -15,6 +15,7 @@ import { ProfilesStore } from '../../src/main/desktop/profilesStore';
 import { PG_GROUP_ROLE, type Role } from '../../src/shared/roles';
 import { onMaintenanceDb } from './cluster';
 import { ScriptedDesktop } from './scriptedDesktop';
+import { DialogGrants } from '../../src/main/desktop/fileGate';
 
 export interface SeedOptions {
   users: number;
@@ -106,8 +107,10 @@ export class Databases {
     });
     await profiles.adopt(session);
     const desktop = new ScriptedDesktop();
-    const local = createLocalHandlers({ desktop, profiles });
-    const dispatch = createDispatcher(handlers, () => connections.session, local);
+    // As in the app: the page writes files only where the (scripted) save dialog pointed.
+    const grants = new DialogGrants(home);
+    const local = createLocalHandlers({ desktop: grants.wrap(desktop), profiles });
+    const dispatch = createDispatcher(handlers, () => connections.session, local, grants.gate());
     this.open.set(name, { connections, desktop, dispatch, home, logins: [] });
     return name;
   }

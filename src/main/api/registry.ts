@@ -3,6 +3,7 @@ import { contract, isCallName, type CallName } from '../../shared/contract';
 import { fail, ok, type ErrorData, type Result } from '../../shared/result';
 import { roleAllows } from '../../shared/roles';
 import type { Session } from '../db/session';
+import { userFileGate, type FileGate } from '../desktop/fileGate';
 import { toErrorData, zodToError } from './errors';
 import { headlessLocalHandlers } from './local';
 import type {
@@ -56,6 +57,7 @@ export function createDispatcher(
   handlers: Handlers,
   getSession: () => Session | null,
   local: LocalHandlers = headlessLocalHandlers(),
+  files: FileGate = userFileGate(),
 ): Dispatcher {
   return async (name, raw, options = {}) => {
     if (!isCallName(name)) return fail('VALIDATION', `Unknown call "${name}".`);
@@ -95,6 +97,7 @@ export function createDispatcher(
       session,
       signal,
       progress: options.onProgress ?? (() => {}),
+      files,
     };
     try {
       if (def.kind === 'write') {

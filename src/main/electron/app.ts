@@ -8,6 +8,7 @@ import { createDispatcher, type Dispatcher } from '../api/registry';
 import { openSession } from '../db/session';
 import { cliHome, resolveTarget } from '../db/target';
 import { Connections } from '../desktop/connections';
+import { DialogGrants } from '../desktop/fileGate';
 import { keytarKeychain, type Keychain } from '../desktop/keychain';
 import { ProfilesService } from '../desktop/profiles';
 import { ProfilesStore } from '../desktop/profilesStore';
@@ -68,8 +69,10 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
     connections,
     log: (line) => logger.info(line),
   });
-  const local = createLocalHandlers({ desktop: electronDesktop(() => win), profiles });
-  const dispatch = createDispatcher(handlers, () => connections.session, local);
+  // The window writes files only where this process's own save dialog pointed.
+  const grants = new DialogGrants(home);
+  const local = createLocalHandlers({ desktop: grants.wrap(electronDesktop(() => win)), profiles });
+  const dispatch = createDispatcher(handlers, () => connections.session, local, grants.gate());
   quitCleanly(app, () => connections.close(), options.takeOverSignals === false ? null : process);
   app.on('second-instance', () => {
     if (win?.isMinimized()) win.restore();

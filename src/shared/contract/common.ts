@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 export const userId = z.number().int().positive().max(2_147_483_647);
+/** Replace an existing file: only after the person confirmed it (a dialog, --overwrite). */
+export const overwrite = z.boolean().default(false);
 export const isoDateTime = z.iso.datetime({ offset: true });
 
 /** Keyset pages: the cursor is opaque to callers. */
