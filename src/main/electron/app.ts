@@ -12,7 +12,7 @@ import { DialogGrants } from '../desktop/fileGate';
 import { keytarKeychain, type Keychain } from '../desktop/keychain';
 import { ProfilesService } from '../desktop/profiles';
 import { ProfilesStore } from '../desktop/profilesStore';
-import { logger } from '../logger';
+import { logger, logToFile } from '../logger';
 import { registerCalls } from './ipc';
 import { quitCleanly } from './lifecycle';
 import { menuTemplate } from './menu';
@@ -59,6 +59,8 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
   }
   const home = cliHome(env);
   await mkdir(home, { recursive: true, mode: 0o700 });
+  // Raw database errors (which may hold SQL) are kept here, never shown: see README, Security.
+  logToFile(join(home, 'logs'));
   app.setPath('userData', join(home, 'electron'));
   const connections = new Connections();
   let win: BrowserWindow | null = null;
