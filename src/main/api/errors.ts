@@ -49,8 +49,7 @@ function withoutSql(data: ErrorData, raw: unknown): ErrorData {
     code: data.code,
     raw: raw instanceof Error ? raw.message : String(raw),
   });
-  const message =
-    WITHHELD[data.code] ?? 'Something unexpected went wrong; the details are in the log file.';
+  const message = WITHHELD[data.code] ?? 'Something unexpected went wrong; the details are in the log file.';
   return { code: data.code, message };
 }
 
