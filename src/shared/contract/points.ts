@@ -126,9 +126,7 @@ export const pointsCalls = {
     summary: 'Debit points from a user (never below zero), optionally for a catalogue reward',
   }),
   'points.reverse': call<ReverseResult>()({
-    input: z
-      .object({ transactionId: id, reason: plainText(3, 'say why this is reversed') })
-      .strict(),
+    input: z.object({ transactionId: id, reason: plainText(3, 'say why this is reversed') }).strict(),
     minRole: 'operator',
     kind: 'write',
     summary: 'Cancel a transaction with a linked adjustment row (once; never below zero)',
