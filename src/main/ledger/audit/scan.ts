@@ -81,9 +81,24 @@ async function saveFindings(trx: Knex.Transaction, scanId: number, findings: Fin
   }
 }
 
-/** Cancels the statement running on `pid` when the caller aborts; returns the unsubscribe. */
-function cancelOnAbort(db: Knex, pid: number, signal: AbortSignal): () => void {
-  const cancel = () => void db.raw('SELECT pg_cancel_backend(?)', [pid]).catch(() => undefined);
+/**
+ * The scan's transaction names its connection (SET LOCAL: the name goes when the transaction
+ * ends). A cancel signals the backend only while it still bears that name, so a late cancel,
+ * arriving after the scan's connection went back to the pool and was lent to another call,
+ * cannot abort that call's transaction ("current transaction is aborted").
+ */
+const scanConnectionName = (scanId: number) => `pointkeeper-scan-${scanId}`;
+
+async function cancelScanStatement(db: Knex, scanId: number, pid: number): Promise<void> {
+  await db.raw(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = ? AND application_name = ?`, [
+    pid,
+    scanConnectionName(scanId),
+  ]);
+}
+
+/** Cancels the scan's running statement when the caller aborts; returns the unsubscribe. */
+function cancelOnAbort(db: Knex, scanId: number, pid: number, signal: AbortSignal): () => void {
+  const cancel = () => void cancelScanStatement(db, scanId, pid).catch(() => undefined);
   signal.addEventListener('abort', cancel, { once: true });
   return () => signal.removeEventListener('abort', cancel);
 }
@@ -121,7 +136,11 @@ export async function runScan(
   try {
     await db.transaction(
       async (trx) => {
-        const { pid } = (await trx.raw('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number };
+        const { pid } = (
+          await trx.raw(`SELECT pg_backend_pid() AS pid, set_config('application_name', ?, true)`, [
+            scanConnectionName(scanId),
+          ])
+        ).rows[0] as { pid: number };
         await trx.raw(`SELECT set_config('statement_timeout', ?, true)`, [
           `${Math.ceil(input.timeoutSeconds * 1000)}ms`,
         ]);
@@ -134,7 +153,7 @@ export async function runScan(
         // Outside the snapshot's transaction, so other consoles see it at once.
         await db('audit_scans').where({ id: scanId }).update({ users_total: total, backend_pid: pid });
         progress({ done: 0, total, message: 'users' });
-        const stopListening = cancelOnAbort(db, pid, signal);
+        const stopListening = cancelOnAbort(db, scanId, pid, signal);
         let transactions = 0;
         try {
           await readLogTotals(trx);
@@ -189,7 +208,7 @@ export async function cancelScan(db: Knex, scanId: number): Promise<{ cancelled:
   if (!scan) throw notFound(`Scan ${scanId}`);
   if (scan.status !== 'running') return { cancelled: false };
   await db('audit_scans').where({ id: scanId }).update({ cancel_requested: true });
-  if (scan.backend_pid !== null) await db.raw('SELECT pg_cancel_backend(?)', [scan.backend_pid]);
+  if (scan.backend_pid !== null) await cancelScanStatement(db, scanId, scan.backend_pid);
   return { cancelled: true };
 }
 
