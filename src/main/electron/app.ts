@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
 import { app, ipcMain, Menu, session as electronSession, type BrowserWindow } from 'electron';
 import { handlers } from '../api/handlers/index';
 import { createLocalHandlers } from '../api/local';
@@ -19,6 +18,8 @@ import { menuTemplate } from './menu';
 import { isTrustedSender, secureSession } from './security';
 import { electronDesktop } from './dialogs';
 import { createMainWindow } from './window';
+import { APP_URL, devServerUrl } from './appUrl';
+import { registerAppScheme, serveRenderer } from './scheme';
 
 export interface AppPaths {
   preload: string;
@@ -82,10 +83,15 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
   });
   app.on('window-all-closed', () => app.quit());
 
+  // The dev server's URL is obeyed only in development: a packaged app ignores
+  // ELECTRON_RENDERER_URL (it would load, trust for IPC and open DevTools on any URL).
+  const devUrl = devServerUrl(app.isPackaged, paths.devUrl);
+  if (!devUrl) registerAppScheme();
   await app.whenReady();
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, Boolean(paths.devUrl))));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, Boolean(devUrl))));
   secureSession(electronSession.defaultSession);
-  const appUrl = paths.devUrl ?? pathToFileURL(paths.rendererFile).href;
+  if (!devUrl) serveRenderer(dirname(paths.rendererFile));
+  const appUrl = devUrl ?? APP_URL;
   const started = connectAtStart(profiles, home, env);
   registerCalls(
     ipcMain,
@@ -101,7 +107,7 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
     home,
     preload: paths.preload,
     appUrl,
-    load: (w) => (paths.devUrl ? w.loadURL(paths.devUrl) : w.loadFile(paths.rendererFile)),
+    load: (w) => w.loadURL(appUrl),
   });
   win.on('closed', () => {
     win = null;
