@@ -1,24 +1,6 @@
-import type { IpcMainInvokeEvent, Session, WebContents, WebPreferences } from 'electron';
+import type { IpcMainInvokeEvent, Session, WebContents } from 'electron';
 import { logger } from '../logger';
 import { CONTENT_SECURITY_POLICY, isAppUrl } from './appUrl';
-
-/** Electron's security checklist, as the window's settings: nothing of Node reaches the page. */
-export function secureWebPreferences(preload: string): WebPreferences {
-  return {
-    preload,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    safeDialogs: true,
-    spellcheck: false,
-  };
-}
 
 /** The CSP as a header too (the dev server is http://; file:// pages rely on the meta tag), no permissions. */
 export function secureSession(session: Session): void {
