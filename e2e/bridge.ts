@@ -5,6 +5,11 @@ export interface BridgeSettings {
   rpcBase: string;
   /** CALL_NAMES from the contract, passed in because this function runs in the page. */
   callNames: readonly string[];
+  /**
+   * The host's per-run token; null in browse mode, where the page the host served carries it in a
+   * `<meta name="pointkeeper-bridge-token">` tag.
+   */
+  token: string | null;
 }
 
 /**
@@ -12,13 +17,23 @@ export interface BridgeSettings {
  * 'bridge'. It runs in the browser (Playwright's addInitScript, or the host's bridge script),
  * so it must be self-contained: no imports at run time, nothing from the enclosing module.
  */
-export function installBridge({ rpcBase, callNames }: BridgeSettings): void {
+export function installBridge({ rpcBase, callNames, token }: BridgeSettings): void {
+  const secret =
+    token ??
+    (
+      globalThis as unknown as {
+        document: { querySelector(s: string): { getAttribute(n: string): string | null } | null };
+      }
+    ).document
+      .querySelector('meta[name="pointkeeper-bridge-token"]')
+      ?.getAttribute('content') ??
+    '';
   const calls: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const name of callNames) {
     calls[name] = async (input) => {
       const response = await fetch(`${rpcBase}${name}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-pointkeeper-token': secret },
         body: JSON.stringify(input ?? {}),
       });
       if (!response.ok) throw new Error(`bridge answered ${response.status} for ${name}`);

@@ -11,6 +11,11 @@ test('adds a profile, tests it (a wrong port, a wrong password, then right), con
   const shell = new ShellPage(page);
   await connect.open();
   await connect.fillProfile('Finance', operator);
+  // TLS below verify-full (the test cluster has none) is warned about in the form.
+  await expect(connect.tlsWarning).toContainText('TLS is off');
+  await connect.field('tls').selectOption('verify-full');
+  await expect(connect.tlsWarning).toHaveCount(0);
+  await connect.field('tls').selectOption('disable');
 
   await connect.field('port').fill('1');
   await connect.test();
@@ -41,6 +46,16 @@ test('adds a profile, tests it (a wrong port, a wrong password, then right), con
   await expect(page).toHaveURL(/#\/users/);
   await expect(shell.login).toContainText(operator.login);
   await expect(shell.role).toContainText('operator');
+  // …and in the status bar while connected that way.
+  await expect(page.getByTestId('status-tls-warning')).toHaveText('TLS off');
+});
+
+test('a new profile checks the certificate by default', async ({ page }) => {
+  const connect = new ConnectPage(page);
+  await connect.open();
+  await connect.screen.getByRole('button', { name: 'Add profile' }).click();
+  await expect(connect.field('tls')).toHaveValue('verify-full');
+  await expect(connect.tlsWarning).toHaveCount(0);
 });
 
 test.describe('without a keychain', () => {

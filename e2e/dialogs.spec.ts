@@ -13,13 +13,16 @@ test('native dialogs answer what the test scripted, and record what was asked', 
     const first = await calls['dialog.saveFile']({ title: 'Save report', defaultName: 'report.csv' });
     const second = await calls['dialog.saveFile']({ title: 'Save report' });
     const unscripted = await calls['dialog.openFile']({ title: 'Open backup' });
-    const missing = await calls['shell.showInFolder']({ path: '/tmp/pk-e2e-no-such-file.csv' });
-    return { first, second, unscripted, missing };
+    const missing = await calls['shell.showInFolder']({ path: '/tmp/pk-e2e-report.csv' });
+    const notChosen = await calls['shell.showInFolder']({ path: '/etc/passwd' });
+    return { first, second, unscripted, missing, notChosen };
   });
   expect(answers.first).toEqual({ ok: true, data: { path: '/tmp/pk-e2e-report.csv' } });
   expect(answers.second).toEqual({ ok: true, data: { path: null } });
   expect(answers.unscripted).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
   expect(answers.missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  // Only a file a dialog gave may be shown: a path the page merely sends is refused.
+  expect(answers.notChosen).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   const record = await database.dialogs.record();
   expect(record.asked.map((a) => [a.kind, a.options.title])).toEqual([
     ['saveFile', 'Save report'],

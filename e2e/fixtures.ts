@@ -37,38 +37,44 @@ interface WorkerFixtures {
   host: HostProcess;
 }
 
-async function createDatabase(host: HostProcess, seeded: boolean, keychain: boolean): Promise<TestDatabase> {
-  const response = await fetch(`${host.url}/__host/databases`, {
-    method: 'POST',
-    body: JSON.stringify({ seeded, keychain }),
+/** A request to the host: its token and JSON, as the host requires of every call and control. */
+function hostFetch(host: HostProcess, path: string, init: { method?: string; body?: unknown } = {}) {
+  return fetch(`${host.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { 'content-type': 'application/json', 'x-pointkeeper-token': host.token },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
+}
+
+async function createDatabase(host: HostProcess, seeded: boolean, keychain: boolean): Promise<TestDatabase> {
+  const response = await hostFetch(host, '/__host/databases', { method: 'POST', body: { seeded, keychain } });
   if (!response.ok) throw new Error(`the host could not create a database: ${response.status}`);
   const { database, rpcBase } = (await response.json()) as { database: string; rpcBase: string };
-  const control = `${host.url}/__host/databases/${database}`;
+  const control = `/__host/databases/${database}`;
   const dialogsUrl = `${control}/dialogs`;
   return {
     name: database,
     rpcBase,
     async call(name, input) {
-      const r = await fetch(`${host.url}${rpcBase}${name}`, { method: 'POST', body: JSON.stringify(input) });
+      const r = await hostFetch(host, `${rpcBase}${name}`, { method: 'POST', body: input });
       return (await r.json()) as never;
     },
     async createLogin(role) {
-      const r = await fetch(`${control}/logins`, { method: 'POST', body: JSON.stringify({ role }) });
+      const r = await hostFetch(host, `${control}/logins`, { method: 'POST', body: { role } });
       if (!r.ok) throw new Error(`the host could not create a login: ${await r.text()}`);
       return (await r.json()) as TestLogin;
     },
     async profilesFile() {
-      const r = await fetch(`${control}/profiles-file`);
+      const r = await hostFetch(host, `${control}/profiles-file`);
       return r.ok ? r.text() : null;
     },
     dialogs: {
       async answer(kind, ...answers) {
-        const r = await fetch(dialogsUrl, { method: 'POST', body: JSON.stringify({ kind, answers }) });
+        const r = await hostFetch(host, dialogsUrl, { method: 'POST', body: { kind, answers } });
         if (!r.ok) throw new Error(`the host refused the dialog script: ${await r.text()}`);
       },
       async record() {
-        return (await (await fetch(dialogsUrl)).json()) as DesktopRecord;
+        return (await (await hostFetch(host, dialogsUrl)).json()) as DesktopRecord;
       },
     },
   };
@@ -91,12 +97,16 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   database: async ({ host, seeded, keychain }, use) => {
     const db = await createDatabase(host, seeded, keychain);
     await use(db);
-    await fetch(`${host.url}/__host/databases/${db.name}`, { method: 'DELETE' });
+    await hostFetch(host, `/__host/databases/${db.name}`, { method: 'DELETE' });
   },
   baseURL: async ({ host }, use) => use(host.url),
-  page: async ({ page, database }, use) => {
+  page: async ({ page, database, host }, use) => {
     // Installed before any page script runs, as the preload is in Electron.
-    await page.addInitScript(installBridge, { rpcBase: database.rpcBase, callNames: CALL_NAMES });
+    await page.addInitScript(installBridge, {
+      rpcBase: database.rpcBase,
+      callNames: CALL_NAMES,
+      token: host.token,
+    });
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (m) => {

@@ -1,7 +1,8 @@
 /**
  * The e2e test host: the built renderer on 127.0.0.1 plus a loopback bridge to the real
  * dispatcher, over a real PostgreSQL. Run with `tsx e2e/host.ts`; it prints one JSON line
- * `{"url": …, "database": …}` on stdout when ready and stops (PostgreSQL included) on SIGTERM or
+ * `{"url": …, "database": …, "token": …}` on stdout when ready (every call and test-control
+ * request carries the token in an `x-pointkeeper-token` header, with application/json bodies) and stops (PostgreSQL included) on SIGTERM or
  * SIGINT.
  *
  *   --users N --transactions M   size of the seeded template (default 200 / 2000)
@@ -62,7 +63,7 @@ try {
     transactions: Number(values.transactions),
   });
   const database = await databases.clone({ seeded: true, keychain: true });
-  const { server, url } = await listen(databases, RENDERER, {
+  const { server, url, token } = await listen(databases, RENDERER, {
     port: Number(values.port),
     defaultDatabase: database,
     browse: values.browse,
@@ -72,7 +73,7 @@ try {
       server.close(() => ok());
       server.closeAllConnections(); // keep-alive sockets would hold close() open
     });
-  process.stdout.write(`${JSON.stringify({ url, database })}\n`);
+  process.stdout.write(`${JSON.stringify({ url, database, token })}\n`);
 } catch (error) {
   process.stderr.write(`host: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   await stop(1);

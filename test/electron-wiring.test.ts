@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningApp } from '../src/main/electron/app';
-import { CONTENT_SECURITY_POLICY } from '../src/main/electron/appUrl';
+import { CONTENT_SECURITY_POLICY, devServerUrl, isAppUrl } from '../src/main/electron/appUrl';
 import { memoryKeychain } from '../src/main/desktop/keychain';
 import { CALL_NAMES, channelOf } from '../src/shared/contract';
 import { createTestDb, type TestDb } from './support/db';
@@ -16,7 +16,7 @@ const paths = {
   preload: join(REPO, 'out/preload/index.cjs'),
   rendererFile: join(REPO, 'out/renderer/index.html'),
 };
-const APP_URL = `file://${paths.rendererFile}`;
+const APP_URL = 'app://pointkeeper/index.html';
 
 let db: TestDb;
 let home: string;
@@ -122,9 +122,17 @@ describe('the window', () => {
     const away = fakeEvent('https://example.com/');
     contents.emit('will-frame-navigate', away);
     expect(away.defaultPrevented).toBe(true);
-    const lookalike = fakeEvent(`file://${paths.rendererFile}.evil.html`);
-    contents.emit('will-frame-navigate', lookalike);
-    expect(lookalike.defaultPrevented).toBe(true);
+    // Not file:// any more, not another host on the app's scheme, not a file: URL naming a host.
+    for (const url of [
+      `file://${paths.rendererFile}`,
+      `file://attacker.example${paths.rendererFile}`,
+      'app://attacker.example/index.html',
+      'app://pointkeeper.attacker.example/index.html',
+    ]) {
+      const lookalike = fakeEvent(url);
+      contents.emit('will-frame-navigate', lookalike);
+      expect(lookalike.defaultPrevented, url).toBe(true);
+    }
     const redirect = fakeEvent('http://127.0.0.1:1/');
     contents.emit('will-redirect', redirect);
     expect(redirect.defaultPrevented).toBe(true);
@@ -134,10 +142,31 @@ describe('the window', () => {
     const webview = fakeEvent();
     contents.emit('will-attach-webview', webview);
     expect(webview.defaultPrevented).toBe(true);
-    expect(contents.windowOpenHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
-    expect(contents.windowOpenHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    // Only the http(s) link went to the system browser.
-    expect(fake.shell.opened).toEqual(['https://example.com/']);
+    for (const url of ['https://example.com/', 'file:///etc/passwd', APP_URL, 'smb://share/x']) {
+      expect(contents.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
+    }
+    // Every window.open is denied, and nothing goes to the system browser either.
+    expect(fake.shell.opened).toEqual([]);
+  });
+
+  it('loads the app from the privileged app:// scheme, which serves only the built renderer', async () => {
+    expect(fake.protocol.privileged).toEqual([
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    ]);
+    const serve = fake.protocol.handlers.get('app')!;
+    const index = await serve(new Request(APP_URL));
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(await index.text()).toContain('<div id="root">');
+    for (const url of ['app://pointkeeper/%2e%2e/%2e%2e/package.json', 'app://other/index.html']) {
+      expect((await serve(new Request(url))).status, url).toBe(404);
+    }
+    expect(isAppUrl('app://pointkeeper/index.html#/users/1', APP_URL)).toBe(true);
+  });
+
+  it('obeys the dev server URL only when not packaged', () => {
+    expect(devServerUrl(false, 'http://localhost:5173')).toBe('http://localhost:5173');
+    expect(devServerUrl(true, 'http://attacker.example/')).toBeUndefined();
   });
 
   it('has an application menu with the edit shortcuts', () => {
@@ -195,13 +224,19 @@ describe('native dialogs', () => {
     });
   });
 
-  it('show an existing file in its folder and refuse a missing one', async () => {
-    const file = join(home, 'window-state-probe.txt');
+  it('show a file chosen in a dialog in its folder; refuse a missing one and one never chosen', async () => {
+    const file = join(home, 'window-state-probe.csv');
+    const gone = join(home, 'gone.csv');
+    fake.dialog.saveAnswers.push({ canceled: false, filePath: file }, { canceled: false, filePath: gone });
+    await invoke('dialog.saveFile', { title: 'Save report' });
+    await invoke('dialog.saveFile', { title: 'Save report' });
     await writeFile(file, 'x');
     expect(await invoke('shell.showInFolder', { path: file })).toEqual({ ok: true, data: { shown: true } });
     expect(fake.shell.shownInFolder).toEqual([file]);
-    const gone = await invoke('shell.showInFolder', { path: join(home, 'gone.csv') });
-    expect(gone).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    const missing = await invoke('shell.showInFolder', { path: gone });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    const other = await invoke('shell.showInFolder', { path: join(home, 'window-state.json') });
+    expect(other).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 });
 

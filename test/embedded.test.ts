@@ -1,6 +1,7 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maintenanceClient, startEmbedded } from '../src/main/db/embedded';
 
@@ -59,5 +60,29 @@ describe('the shared local server', () => {
         await joiner.release();
       }
     }
+  });
+});
+
+describe('a new local cluster', () => {
+  it('keeps its data folder owner-only and never writes its password file to the shared temp folder', async () => {
+    const fresh = join(parent, 'fresh-home');
+    const seen: string[] = [];
+    const watcher = watch(tmpdir(), (_event, name) => {
+      if (name && String(name).startsWith('pg-password-')) seen.push(String(name));
+    });
+    let server: Awaited<ReturnType<typeof startEmbedded>> | null = null;
+    try {
+      server = await startEmbedded(fresh);
+      expect(await answers(server.connection)).toBe(1);
+    } finally {
+      watcher.close();
+      await server?.stop();
+      // As root with an owner-only home, the cluster lives under /var/lib/pointkeeper.
+      if (server && !server.dataDir.startsWith(fresh))
+        await rm(dirname(server.dataDir), { recursive: true, force: true });
+    }
+    expect(seen).toEqual([]);
+    expect((await stat(fresh)).mode & 0o777).toBe(0o700);
+    expect(await readdir(fresh)).not.toContain('.initdb-tmp');
   });
 });

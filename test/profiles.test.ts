@@ -14,6 +14,7 @@ import { ProfilesService } from '../src/main/desktop/profiles';
 import { PROFILES_FILE, ProfilesStore } from '../src/main/desktop/profilesStore';
 import { groupRoles, type Role } from '../src/shared/roles';
 import { createTestDb, type TestDb } from './support/db';
+import { startFakePgServer } from './support/fakePgServer';
 
 let db: TestDb;
 let home: string;
@@ -99,6 +100,53 @@ describe('connection profiles', () => {
     // Testing changes nothing: still not connected, nothing saved.
     expect(connections.session).toBeNull();
     await expect(fileText()).rejects.toThrow();
+  });
+
+  it('a saved password is never sent to a server other than the saved one, nor while locked', async () => {
+    const op = await login('operator');
+    const saved = await ok<{ id: string }>(
+      dispatch('profiles.save', { ...fieldsFor(op.name), password: op.password, rememberPassword: true }),
+    );
+    const fake = await startFakePgServer();
+    try {
+      // The fake server really does capture a password it is given (the listener works)…
+      const typed = await dispatch('profiles.test', {
+        ...fieldsFor(op.name),
+        host: '127.0.0.1',
+        port: fake.port,
+        password: 'typed-by-hand',
+      });
+      expect(typed.ok).toBe(false);
+      expect(fake.passwords).toEqual(['typed-by-hand']);
+      // …but a test of the saved profile's id aimed at it, or with another login or TLS mode, is
+      // refused before any connection.
+      const aimedElsewhere = [
+        { host: '127.0.0.1', port: fake.port },
+        { login: 'postgres' },
+        { database: 'postgres' },
+        { tls: 'require' as const },
+      ];
+      const startups = fake.startups;
+      for (const change of aimedElsewhere) {
+        const r = await dispatch('profiles.test', { ...fieldsFor(op.name), ...change, id: saved.id });
+        expect(r).toMatchObject({
+          ok: false,
+          error: { code: 'VALIDATION', details: { needsPassword: true } },
+        });
+      }
+      expect(fake.startups).toBe(startups);
+      expect(fake.passwords).not.toContain(op.password);
+      // The exact saved settings may use it.
+      const same = await dispatch('profiles.test', { ...fieldsFor(op.name), id: saved.id });
+      expect(same).toMatchObject({ ok: true, data: { login: op.name } });
+      // Locked: not even against the saved server.
+      await ok(dispatch('connection.connect', { profileId: saved.id }));
+      await ok(dispatch('connection.lock', {}));
+      const whileLocked = await dispatch('profiles.test', { ...fieldsFor(op.name), id: saved.id });
+      expect(whileLocked).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    } finally {
+      await fake.close();
+    }
   });
 
   it('connect, switch to another login without a restart, and disconnect', async () => {

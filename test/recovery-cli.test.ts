@@ -22,10 +22,10 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 describe('pointkeeper sync / recover', () => {
-  it('without --yes prints the plan, changes nothing and exits 2 with a hint', async () => {
+  it('without --yes prints the plan, changes nothing and exits 3 (preview only) with a hint', async () => {
     const before = await ledgerSnapshot(db.knex);
     const r = await cli(['recover', '--user', '3', '--user', '9']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/adjust_log_up/);
     expect(r.stdout).toMatch(/users changed\s+2/);
     expect(r.stderr).toMatch(/--yes/);

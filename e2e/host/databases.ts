@@ -16,6 +16,7 @@ import { groupRoles, type Role } from '../../src/shared/roles';
 import { applyPrivileges, dropRolesOf } from '../../migrations/privileges';
 import { onMaintenanceDb } from './cluster';
 import { ScriptedDesktop } from './scriptedDesktop';
+import { DialogGrants } from '../../src/main/desktop/fileGate';
 
 export interface SeedOptions {
   users: number;
@@ -110,8 +111,10 @@ export class Databases {
     });
     await profiles.adopt(session);
     const desktop = new ScriptedDesktop();
-    const local = createLocalHandlers({ desktop, profiles });
-    const dispatch = createDispatcher(handlers, () => connections.session, local);
+    // As in the app: the page writes files only where the (scripted) save dialog pointed.
+    const grants = new DialogGrants(home);
+    const local = createLocalHandlers({ desktop: grants.wrap(desktop), profiles });
+    const dispatch = createDispatcher(handlers, () => connections.session, local, grants.gate());
     this.open.set(name, { connections, desktop, dispatch, home, logins: [] });
     return name;
   }

@@ -7,6 +7,7 @@ import { CALL_NAMES } from '../../src/shared/contract';
 import { fail, type Result } from '../../src/shared/result';
 import { installBridge } from '../bridge';
 import type { Databases } from './databases';
+import { hostAllowed, newToken, refuse } from './guard';
 import { serveStatic } from './staticFiles';
 
 export interface HostOptions {
@@ -20,6 +21,10 @@ export interface HostOptions {
 interface Ctx extends HostOptions {
   dbs: Databases;
   renderer: string;
+  /** The per-run secret every call and test-control request must carry (see guard.ts). */
+  token: string;
+  /** The bound port, for the Host and Origin checks. */
+  bound: number;
 }
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -111,13 +116,17 @@ async function profilesFile(dbs: Databases, name: string, res: ServerResponse) {
   res.writeHead(200, { 'content-type': 'application/json' }).end(text);
 }
 
-/** The same installer the Playwright fixture uses, as a same-origin script (the CSP allows 'self'). */
+/**
+ * The same installer the Playwright fixture uses, as a same-origin script (the CSP allows 'self').
+ * It holds no secret: it reads the token from the page this host served, which another origin
+ * cannot read (a page that included this script would find no token in its own document).
+ */
 const bridgeScript = () =>
-  `(${installBridge.toString()})(${JSON.stringify({ rpcBase: '/rpc/', callNames: CALL_NAMES })});`;
+  `(${installBridge.toString()})(${JSON.stringify({ rpcBase: '/rpc/', callNames: CALL_NAMES, token: null })});`;
 
 async function browseIndex(ctx: Ctx, res: ServerResponse) {
   const html = await readFile(join(ctx.renderer, 'index.html'), 'utf8');
-  const tag = '<script src="./__host/bridge.js"></script>';
+  const tag = `<meta name="pointkeeper-bridge-token" content="${ctx.token}"><script src="./__host/bridge.js"></script>`;
   res
     .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
     .end(html.replace('</head>', `${tag}</head>`));
@@ -125,6 +134,10 @@ async function browseIndex(ctx: Ctx, res: ServerResponse) {
 
 async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse) {
   const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+  if (!hostAllowed(req, ctx.bound)) return sendJson(res, 403, { error: 'unknown Host' });
+  if (req.method === 'GET' && !path.startsWith('/__host/databases')) return serveFile(ctx, path, res);
+  const refusal = refuse(req, ctx.bound, ctx.token);
+  if (refusal) return sendJson(res, refusal.status, { error: refusal.error });
   if (req.method === 'POST') {
     const rpcMatch = /^(?:\/db\/([a-z0-9_]+))?\/rpc\/([A-Za-z0-9_.]+)$/.exec(path);
     if (rpcMatch) return rpc(ctx.dbs, rpcMatch[1] ?? ctx.defaultDatabase, rpcMatch[2]!, req, res);
@@ -137,7 +150,11 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse) {
   if (dialogsMatch) return dialogs(ctx.dbs, dialogsMatch[1]!, req, res);
   const controlMatch = /^\/__host\/databases(?:\/([a-z0-9_]+))?$/.exec(path);
   if (controlMatch) return control(ctx.dbs, req, res, controlMatch[1]);
-  if (req.method !== 'GET') return res.writeHead(405).end();
+  return res.writeHead(405).end();
+}
+
+/** The renderer's files: what any page could load from a web server anyway. */
+function serveFile(ctx: Ctx, path: string, res: ServerResponse) {
   if (ctx.browse && path === '/__host/bridge.js') {
     return res.writeHead(200, { 'content-type': 'text/javascript' }).end(bridgeScript());
   }
@@ -145,13 +162,16 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse) {
   return serveStatic(ctx.renderer, path, res);
 }
 
-/** Listens on 127.0.0.1 only (on a free port unless told); resolves with the base URL. */
+/**
+ * Listens on 127.0.0.1 only (on a free port unless told); resolves with the base URL and the
+ * run's token, which only the pages this host serves (browse mode) and its starter get.
+ */
 export async function listen(
   dbs: Databases,
   renderer: string,
   options: HostOptions,
-): Promise<{ server: Server; url: string }> {
-  const ctx: Ctx = { ...options, dbs, renderer };
+): Promise<{ server: Server; url: string; token: string }> {
+  const ctx: Ctx = { ...options, dbs, renderer, token: newToken(), bound: 0 };
   const server = createServer((req, res) => {
     route(ctx, req, res).catch((error: unknown) => {
       process.stderr.write(`host: ${String(error)}\n`);
@@ -160,5 +180,6 @@ export async function listen(
   });
   await new Promise<void>((ok) => server.listen(options.port, '127.0.0.1', ok));
   const { port: bound } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${bound}` };
+  ctx.bound = bound;
+  return { server, url: `http://127.0.0.1:${bound}`, token: ctx.token };
 }

@@ -32,7 +32,14 @@ export class ConnectPage {
     await this.field('port').fill(String(login.port));
     await this.field('database').fill(login.database);
     await this.field('login').fill(login.login);
+    // The test cluster has no TLS: a weaker mode than the default, chosen on purpose.
+    await this.field('tls').selectOption('disable');
     await this.field('password').fill(password);
+  }
+
+  /** The warning the form shows for a TLS mode weaker than verify-full. */
+  get tlsWarning(): Locator {
+    return this.form.getByTestId('tls-warning');
   }
 
   async test(): Promise<void> {

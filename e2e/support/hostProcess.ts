@@ -7,6 +7,8 @@ const START_TIMEOUT_MS = 120_000;
 
 export interface HostProcess {
   url: string;
+  /** The host's per-run token (x-pointkeeper-token). */
+  token: string;
   stop(): Promise<void>;
 }
 
@@ -31,14 +33,14 @@ export async function startHost(): Promise<HostProcess> {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const ready = new Promise<string>((ok, fail) => {
+  const ready = new Promise<{ url: string; token: string }>((ok, fail) => {
     const timer = setTimeout(
       () => fail(new Error(`the test host did not start:\n${stderr}`)),
       START_TIMEOUT_MS,
     );
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
-      ok((JSON.parse(line) as { url: string }).url);
+      ok(JSON.parse(line) as { url: string; token: string });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -50,7 +52,7 @@ export async function startHost(): Promise<HostProcess> {
     await exited(child);
   };
   try {
-    return { url: await ready, stop };
+    return { ...(await ready), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -430,4 +430,22 @@ describe('audit.cancelScan', () => {
     expect(row).toMatchObject({ status: 'cancelled', cancel_requested: true });
     expect(await ok(db.call('audit.cancelScan', { scanId: scanId! }))).toEqual({ cancelled: false });
   });
+
+  it('a late cancel never reaches the connection once it serves another call', async () => {
+    // The scan's recorded backend has gone back to the pool and now runs someone else's
+    // transaction: the cancel must leave that transaction alone (before, it aborted it).
+    const [{ id: scanId }] = (await db
+      .knex('audit_scans')
+      .insert({ verify_chain: false })
+      .returning('id')) as [{ id: number }];
+    await db.knex.transaction(async (trx) => {
+      const { pid } = (await trx.raw('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number };
+      await db.knex('audit_scans').where({ id: scanId }).update({ backend_pid: pid });
+      const busy = trx.raw('SELECT pg_sleep(1.5)').then(() => 'slept'); // started now
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await ok(db.call('audit.cancelScan', { scanId }))).toEqual({ cancelled: true });
+      expect(await busy).toBe('slept');
+      expect((await trx.raw('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    });
+  });
 });

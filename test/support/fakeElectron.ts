@@ -104,8 +104,22 @@ class FakeDialog {
   }
 }
 
+class FakeProtocol {
+  privileged: Array<{ scheme: string; privileges: Record<string, boolean> }> = [];
+  readonly handlers = new Map<string, (request: Request) => Promise<Response>>();
+  registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>) {
+    this.privileged.push(...schemes);
+  }
+  handle(scheme: string, handler: (request: Request) => Promise<Response>) {
+    // As Electron does: a scheme is handled once.
+    if (this.handlers.has(scheme)) throw new Error(`the scheme ${scheme} is already handled`);
+    this.handlers.set(scheme, handler);
+  }
+}
+
 class FakeApp extends EventEmitter {
   singleInstance = true;
+  isPackaged = false;
   quitCalls = 0;
   readonly paths = new Map<string, string>();
   requestSingleInstanceLock() {
@@ -170,6 +184,7 @@ export const fake = {
   },
   screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
   dialog: new FakeDialog(),
+  protocol: new FakeProtocol(),
   shell: {
     opened: [] as string[],
     shownInFolder: [] as string[],
@@ -202,6 +217,7 @@ export const electronModule = {
   screen: fake.screen,
   shell: fake.shell,
   dialog: fake.dialog,
+  protocol: fake.protocol,
   contextBridge: fake.contextBridge,
   ipcRenderer: fake.ipcRenderer,
 };

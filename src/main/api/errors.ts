@@ -19,10 +19,50 @@ export function zodToError(error: ZodError): ErrorData {
 }
 
 /**
+ * What SQL looks like in an error message: knex prefixes a failed query's text ("select … - "),
+ * and a message built around one carries it on. Such a message is never shown.
+ */
+const SQL =
+  /\bselect\b[\s\S]*\bfrom\b|\bselect\s+[\w"]+\s*\(|\binsert\s+into\b|\bupdate\s+"?\w+"?\s+set\b|\bdelete\s+from\b|\breturning\b|\$\d+\b/i;
+export const looksLikeSql = (text: string) => SQL.test(text);
+
+const WITHHELD: Partial<Record<ErrorData['code'], string>> = {
+  FORBIDDEN: 'The database refused this for your login.',
+  CONFLICT: 'This conflicts with a change made at the same time; try again.',
+  VALIDATION: 'The database refused a value of this request.',
+  CANCELLED: 'The database cancelled the query.',
+};
+
+/** The server's own words, without the query knex put in front of them. */
+function serverMessage(error: PgErrorLike): string {
+  const text = error.message ?? '';
+  const cut = text.lastIndexOf(' - ');
+  return cut >= 0 && looksLikeSql(text.slice(0, cut)) ? text.slice(cut + 3) : text;
+}
+
+/**
+ * The last word on what a person reads: a message that still looks like SQL is replaced by its
+ * code's plain sentence, and the raw text goes to the log file only.
+ */
+function withoutSql(data: ErrorData, raw: unknown): ErrorData {
+  if (!looksLikeSql(data.message)) return data;
+  logger.error('error message withheld from the screen', {
+    code: data.code,
+    raw: raw instanceof Error ? raw.message : String(raw),
+  });
+  const message = WITHHELD[data.code] ?? 'Something unexpected went wrong; the details are in the log file.';
+  return { code: data.code, message };
+}
+
+/**
  * Turns anything thrown below the registry into the contract's error data. Database errors keep
  * their meaning (permission, conflict, rule broken) but never show SQL or a stack to a person.
  */
 export function toErrorData(error: unknown, server: { host: string; port: number } | null): ErrorData {
+  return withoutSql(mapError(error, server), error);
+}
+
+function mapError(error: unknown, server: { host: string; port: number } | null): ErrorData {
   if (error instanceof AppError) return error.toData();
   if (error instanceof ZodError) return zodToError(error);
   const refused = fromWriteApi(error);
@@ -37,7 +77,7 @@ export function toErrorData(error: unknown, server: { host: string; port: number
     case '42501':
       return {
         code: 'FORBIDDEN',
-        message: `The database refused this for your login: ${pgError.message ?? 'permission denied'}.`,
+        message: `The database refused this for your login: ${serverMessage(pgError) || 'permission denied'}.`,
       };
     case '23505':
       return {
@@ -78,6 +118,9 @@ export function toErrorData(error: unknown, server: { host: string; port: number
             ? { name: error.name, message: error.message, stack: error.stack }
             : String(error),
       });
-      return { code: 'INTERNAL', message: 'Something unexpected went wrong; the details are in the log.' };
+      return {
+        code: 'INTERNAL',
+        message: 'Something unexpected went wrong; the details are in the log file.',
+      };
   }
 }

@@ -3,7 +3,9 @@ import { contract, isCallName, type CallName } from '../../shared/contract';
 import { fail, ok, type ErrorData, type Result } from '../../shared/result';
 import { roleAllows } from '../../shared/roles';
 import type { Session } from '../db/session';
+import { userFileGate, type FileGate } from '../desktop/fileGate';
 import { toErrorData, zodToError } from './errors';
+import { loggableInput, RefusalBound, refusalKey } from './refusals';
 import { headlessLocalHandlers } from './local';
 import type {
   CallContext,
@@ -22,9 +24,10 @@ export interface DispatchOptions {
 
 export type Dispatcher = (name: string, raw: unknown, options?: DispatchOptions) => Promise<Result<unknown>>;
 
+/** The one writer of operations_log: every logged call and every refusal goes through here. */
 async function writeLog(
   db: Knex,
-  action: CallName,
+  action: string,
   input: unknown,
   outcome: { ok: true; result: unknown } | { ok: false; error: ErrorData },
 ): Promise<void> {
@@ -59,21 +62,48 @@ function pathOfNul(value: unknown, path = ''): string | null {
  * The one door to the ledger: every transport (IPC, CLI, e2e bridge) calls through here, so
  * validation, the role check, error mapping and the operations log happen the same way for all.
  */
+export interface DispatcherSettings {
+  /** Identical refusals within this many ms are written once, with their count (default 60 s). */
+  refusalWindowMs?: number;
+}
+
 export function createDispatcher(
   handlers: Handlers,
   getSession: () => Session | null,
   local: LocalHandlers = headlessLocalHandlers(),
+  files: FileGate = userFileGate(),
+  settings: DispatcherSettings = {},
 ): Dispatcher {
+  const bound = new RefusalBound(settings.refusalWindowMs ?? 60_000);
+  /**
+   * Every refusal is in the operations log (when there is a database to write it to), bounded:
+   * identical ones in a burst become one row and a count. Local calls (dialogs, profiles, whose
+   * input can hold a password) are the host's business, not the ledger's, and are not logged.
+   */
+  const refused = async (action: string, raw: unknown, error: ErrorData): Promise<Result<never>> => {
+    const session = getSession();
+    if (session && !(isCallName(action) && contract[action].kind === 'local')) {
+      const name = action.slice(0, 100);
+      const write = (input: unknown, logged: ErrorData) =>
+        writeLog(session.knex, name, input, { ok: false, error: logged }).catch(() => undefined);
+      const key = refusalKey(session.whoami.login, name, error);
+      const now = bound.admit(key, (repeated) => void write({}, { ...error, details: { repeated } }));
+      if (now) await write(loggableInput(raw), error);
+    }
+    return { ok: false, error };
+  };
   return async (name, raw, options = {}) => {
-    if (!isCallName(name)) return fail('VALIDATION', `Unknown call "${name}".`);
+    if (!isCallName(name))
+      return refused(name, raw, { code: 'VALIDATION', message: `Unknown call "${name}".` });
     const def = contract[name];
     const nul = pathOfNul(raw);
-    if (nul !== null) return fail('VALIDATION', `${nul || 'input'}: text cannot contain NUL characters.`);
+    if (nul !== null)
+      return refused(name, raw, {
+        code: 'VALIDATION',
+        message: `${nul || 'input'}: text cannot contain NUL characters.`,
+      });
     const parsed = def.input.safeParse(raw === undefined ? {} : raw);
-    if (!parsed.success) {
-      const error = zodToError(parsed.error);
-      return { ok: false, error };
-    }
+    if (!parsed.success) return refused(name, raw, zodToError(parsed.error));
     const signal = options.signal ?? new AbortController().signal;
     if (def.kind === 'local') {
       // Answered by the host: no session, no role (the Connect screen runs before either exists).
@@ -93,15 +123,14 @@ export function createDispatcher(
         code: 'FORBIDDEN',
         message: `${name} needs the ${def.minRole} role; ${session.whoami.login} is ${session.whoami.role ?? 'in no Pointkeeper role'}.`,
       };
-      if (logged)
-        await writeLog(session.knex, name, parsed.data, { ok: false, error }).catch(() => undefined);
-      return { ok: false, error };
+      return refused(name, parsed.data, error);
     }
     const handler = handlers[name as keyof Handlers] as Handler<CallName>;
     const base = {
       session,
       signal,
       progress: options.onProgress ?? (() => {}),
+      files,
     };
     try {
       if (def.kind === 'write' && LOGGED_BY_DATABASE.has(name)) {
@@ -122,6 +151,8 @@ export function createDispatcher(
       const data = toErrorData(error, server);
       if (logged && data.code !== 'DB_UNAVAILABLE') {
         await writeLog(session.knex, name, parsed.data, { ok: false, error: data }).catch(() => undefined);
+      } else if (data.code === 'VALIDATION' || data.code === 'FORBIDDEN') {
+        return refused(name, parsed.data, data); // a query refused: logged too, bounded
       }
       return { ok: false, error: data };
     }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { CallName, CallOutput, Contract, ParsedInput } from '../../shared/contract';
 import type { Session } from '../db/session';
+import type { FileGate } from '../desktop/fileGate';
 
 export interface Progress {
   done: number;
@@ -14,6 +15,8 @@ export interface CallContext {
   session: Session;
   signal: AbortSignal;
   progress: (p: Progress) => void;
+  /** Where this host lets calls write files. */
+  files: FileGate;
 }
 
 /** Calls the host answers itself (`localCall`): dialogs, connection profiles. */

@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { backupCommand } from './commands/backup';
 import { auditCommands } from './commands/audit';
 import { dbCommand } from './commands/db';
@@ -10,19 +11,33 @@ import { recoveryCommands } from './commands/recovery';
 import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
 import { verifyCommand } from './commands/verify';
-import { CliExit } from './runtime';
+import { CliExit, EXIT, programFlags } from './runtime';
 
-export function buildProgram(): Command {
+const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
+export function buildProgram(output: OutputConfiguration = {}): Command {
   const program = new Command('pointkeeper')
     .description(
       'Pointkeeper: a loyalty-points ledger that never loses a point.\nDatabase: DATABASE_URL, else the embedded one in POINTKEEPER_HOME (~/.pointkeeper).',
     )
+    .version(VERSION, '--version', 'print the version')
     .option('--profile <name>', "a connection profile saved in the app ('local': the embedded database)")
-    .showHelpAfterError()
+    .option('--json', 'machine-readable: one JSON document on stdout, errors included')
+    .option('--overwrite', 'let a command replace an existing output file')
+    // Set before the commands are added: subcommands copy it when they are created.
+    .configureOutput(output)
     .exitOverride()
-    .hook('preAction', (command) => {
-      const { profile } = command.opts<{ profile?: string }>();
+    .hook('preAction', (command, action) => {
+      const { profile, json, overwrite } = command.opts<{
+        profile?: string;
+        json?: boolean;
+        overwrite?: boolean;
+      }>();
       if (profile) process.env.POINTKEEPER_PROFILE = profile;
+      programFlags.json = json === true || action.opts<{ json?: boolean }>().json === true;
+      programFlags.overwrite = overwrite === true;
+      // Commands read their own --json; the program-wide one counts for them too.
+      if (programFlags.json) action.setOptionValue('json', true);
     });
   sessionCommand(program);
   usersCommand(program);
@@ -35,7 +50,14 @@ export function buildProgram(): Command {
   backupCommand(program);
   recoveryCommands(program);
   dbCommand(program);
+  for (const command of leaves(program)) {
+    if (!command.options.some((o) => o.long === '--json')) command.option('--json', 'print JSON');
+  }
   return program;
+}
+
+function leaves(command: Command): Command[] {
+  return command.commands.length === 0 ? [command] : command.commands.flatMap(leaves);
 }
 
 /**
@@ -48,18 +70,51 @@ function ignoreClosedStdout(): void {
   });
 }
 
+const firstLine = (text: string) =>
+  text
+    .trim()
+    .split('\n')[0]!
+    .replace(/^error:\s*/, '');
+
+/**
+ * Prints how a command failed: with --json as the one JSON document on stdout
+ * (`{"success":false,"error":{"code","message"}}`), otherwise one line on stderr.
+ */
+function report(json: boolean, code: string, message: string, people: string, reported = false): void {
+  if (json) {
+    if (!reported) process.stdout.write(`${JSON.stringify({ success: false, error: { code, message } })}\n`);
+  } else process.stderr.write(`${people}\n`);
+}
+
+const codeOf = (exitCode: number) =>
+  exitCode === EXIT.USAGE ? 'USAGE' : exitCode === EXIT.PREVIEW ? 'PREVIEW' : 'ERROR';
+
 export async function main(argv: string[]): Promise<number> {
   ignoreClosedStdout();
+  // Known before parsing, so that a usage error is answered in JSON too.
+  const json = argv.includes('--json');
+  let said = '';
+  const program = buildProgram({ outputError: (text) => (said += text) });
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.OK;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.OK; // --help, --version
+      const message = firstLine(said || error.message);
+      report(json, 'USAGE', message, `error: ${message} (add --help for usage)`);
+      return EXIT.USAGE;
+    }
     if (error instanceof CliExit) {
-      process.stderr.write(`${error.message}\n`);
+      const { code, detail, reported } = error.options;
+      // A preview in --json mode already printed its plan: that is the one document.
+      const quiet = reported === true || (error.exitCode === EXIT.PREVIEW && json);
+      if (json && quiet) process.stderr.write(`${error.message}\n`);
+      report(json, code ?? codeOf(error.exitCode), detail ?? firstLine(error.message), error.message, quiet);
       return error.exitCode;
     }
-    process.stderr.write(`error [INTERNAL]: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    const message = error instanceof Error ? error.message : String(error);
+    report(json, 'INTERNAL', firstLine(message), `error [INTERNAL]: ${message}`);
+    return EXIT.REFUSED;
   }
 }

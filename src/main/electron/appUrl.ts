@@ -1,8 +1,18 @@
 /**
- * Where the renderer lives and whether a URL is it. Origins are compared after parsing, never
- * with startsWith (which lets `http://localhost:5173.attacker.example` through); a file:// app
- * is one exact file, since every file:// URL shares the opaque "null" origin.
+ * Where the renderer lives and whether a URL is it. The built app is served from a privileged
+ * custom scheme (app://pointkeeper/), not file://: every file:// URL shares one opaque origin,
+ * and a file: URL's host can name another machine (file://attacker.example/… , on Windows a
+ * network share). URLs are compared after parsing, scheme and host (with port) both, never with
+ * startsWith (which lets `http://localhost:5173.attacker.example` through).
  */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'pointkeeper';
+export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+/** The dev server's URL (ELECTRON_RENDERER_URL) counts only in development, never when packaged. */
+export const devServerUrl = (isPackaged: boolean, devUrl: string | undefined): string | undefined =>
+  isPackaged ? undefined : devUrl;
+
 export function isAppUrl(url: string, appUrl: string): boolean {
   let candidate: URL;
   let app: URL;
@@ -12,8 +22,10 @@ export function isAppUrl(url: string, appUrl: string): boolean {
   } catch {
     return false;
   }
-  if (app.protocol === 'file:') return candidate.protocol === 'file:' && candidate.pathname === app.pathname;
-  return candidate.origin === app.origin;
+  if (candidate.protocol !== app.protocol || candidate.host !== app.host) return false;
+  // A file: app (no longer used, kept safe): one exact file on this machine.
+  if (app.protocol === 'file:') return candidate.host === '' && candidate.pathname === app.pathname;
+  return true;
 }
 
 /** The Content-Security-Policy of every page the app loads; index.html carries the same as a meta tag. */

@@ -1,25 +1,6 @@
-import type { IpcMainInvokeEvent, Session, WebContents, WebPreferences } from 'electron';
+import type { IpcMainInvokeEvent, Session, WebContents } from 'electron';
 import { logger } from '../logger';
 import { CONTENT_SECURITY_POLICY, isAppUrl } from './appUrl';
-import { safeOpenExternal } from './external';
-
-/** Electron's security checklist, as the window's settings: nothing of Node reaches the page. */
-export function secureWebPreferences(preload: string): WebPreferences {
-  return {
-    preload,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    safeDialogs: true,
-    spellcheck: false,
-  };
-}
 
 /** The CSP as a header too (the dev server is http://; file:// pages rely on the meta tag), no permissions. */
 export function secureSession(session: Session): void {
@@ -43,9 +24,10 @@ export function secureContents(contents: WebContents, appUrl: string): void {
   contents.on('will-frame-navigate', stayHome);
   contents.on('will-redirect', stayHome);
   contents.on('will-attach-webview', (event) => event.preventDefault());
+  // The app has no external links and never opens a second window: every window.open is denied,
+  // and nothing is handed to the system browser either.
   contents.setWindowOpenHandler(({ url }) => {
-    // A link to documentation opens in the browser; the app itself never opens a second window.
-    void safeOpenExternal(url);
+    logger.warn('window.open refused', { url });
     return { action: 'deny' };
   });
 }

@@ -22,7 +22,13 @@ export async function writeCsv(doc: ReportDoc, out: WriteStream): Promise<number
   }
   await pipeline(
     Readable.from(records()),
-    stringify({ header: true, columns: doc.columns.map((c) => ({ key: c.key, header: c.key })) }),
+    // A cell starting with = + - @ tab or CR is a formula to a spreadsheet (=HYPERLINK from an
+    // operator-written description): csv-stringify prefixes it with ' so it stays text.
+    stringify({
+      header: true,
+      escape_formulas: true,
+      columns: doc.columns.map((c) => ({ key: c.key, header: c.key })),
+    }),
     out,
   );
   return count;

@@ -148,8 +148,12 @@ async function statementDoc(
 export async function exportReport(db: Knex, who: WhoAmI, input: ExportInput): Promise<ReportResult> {
   const doc = input.report === 'scan' ? await scanDoc(db, who, input) : await statementDoc(db, who, input);
   let rows = 0;
-  const bytes = await writeAtomically(input.path, async (out) => {
-    rows = input.format === 'csv' ? await writeCsv(doc, out) : await writePdf(doc, out);
-  });
+  const bytes = await writeAtomically(
+    input.path,
+    async (out) => {
+      rows = input.format === 'csv' ? await writeCsv(doc, out) : await writePdf(doc, out);
+    },
+    input.overwrite,
+  );
   return { path: input.path, format: input.format, rows, bytes };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { call } from './define';
-import { isoDateTime, pageInput, userId, type Page } from './common';
+import { isoDateTime, overwrite, pageInput, userId, type Page } from './common';
 import type { HistoryRow, Redemption } from './points';
 
 /**
@@ -259,6 +259,7 @@ export const auditCalls = {
           report: z.literal('scan'),
           format: z.enum(['csv', 'pdf']),
           path: reportPath,
+          overwrite,
           scanId,
           kinds: kinds.optional(),
         })
@@ -268,6 +269,7 @@ export const auditCalls = {
           report: z.literal('statement'),
           format: z.enum(['csv', 'pdf']),
           path: reportPath,
+          overwrite,
           userId,
           ...period,
         })

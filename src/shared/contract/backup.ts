@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { call } from './define';
-import { userId } from './common';
+import { overwrite, userId } from './common';
 
 /** The tables a backup holds, in file order: every table is written after the ones it references. */
 export const BACKUP_TABLES = [
@@ -155,7 +155,7 @@ export interface JobProgress {
 
 export const backupCalls = {
   'backup.export': call<ExportResult>()({
-    input: z.object({ scope, path: filePath, jobId }).strict(),
+    input: z.object({ scope, path: filePath, overwrite, jobId }).strict(),
     minRole: 'admin',
     kind: 'action',
     summary: 'Write a backup file of some users or everything, from one consistent snapshot',

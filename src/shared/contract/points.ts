@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { call } from './define';
-import { isoDateTime, pageInput, userId, type Page } from './common';
+import { isoDateTime, pageInput, plainText, userId, type Page } from './common';
 
 export const MAX_POINTS_PER_TRANSACTION = 10_000;
 export const CREDIT_TYPES = ['earned', 'bonus', 'signup', 'first_order'] as const;
@@ -15,7 +15,7 @@ const points = z
     MAX_POINTS_PER_TRANSACTION,
     `at most ${MAX_POINTS_PER_TRANSACTION.toLocaleString('en-US')} points per transaction`,
   );
-const description = z.string().trim().min(1, 'a description is required').max(500);
+const description = plainText(1, 'a description is required');
 const id = z.number().int().positive().max(2_147_483_647);
 /** A form submission's own key: the same key again replays the first result. */
 const idempotencyKey = z
@@ -126,9 +126,7 @@ export const pointsCalls = {
     summary: 'Debit points from a user (never below zero), optionally for a catalogue reward',
   }),
   'points.reverse': call<ReverseResult>()({
-    input: z
-      .object({ transactionId: id, reason: z.string().trim().min(3, 'say why this is reversed').max(500) })
-      .strict(),
+    input: z.object({ transactionId: id, reason: plainText(3, 'say why this is reversed') }).strict(),
     minRole: 'operator',
     kind: 'write',
     summary: 'Cancel a transaction with a linked adjustment row (once; never below zero)',

@@ -16,5 +16,13 @@ export const auditHandlers: DomainHandlers<'audit'> = {
 };
 
 export const reportHandlers: DomainHandlers<'report'> = {
-  'report.export': ({ db, session }, input) => exportReport(db, session.whoami, input),
+  'report.export': async ({ db, session, files }, input) => {
+    const path = await files.forWrite({
+      path: input.path,
+      what: 'report',
+      extensions: [`.${input.format}`],
+      overwrite: input.overwrite,
+    });
+    return exportReport(db, session.whoami, { ...input, path });
+  },
 };

@@ -5,6 +5,8 @@ import { verifyBackup } from '../../ledger/backup/verify';
 import { cancelJob, jobProgress, runJob } from '../jobs';
 import type { CallContext, DomainHandlers } from '../types';
 
+const BACKUP_EXTENSIONS = ['.ndjson', '.ndjson.gz'];
+
 /** Who and where a backup comes from, as its header records it. */
 const sourceOf = ({ session }: CallContext) => ({
   createdBy: session.whoami.login,
@@ -14,19 +16,31 @@ const sourceOf = ({ session }: CallContext) => ({
 });
 
 export const backupHandlers: DomainHandlers<'backup'> = {
-  'backup.export': (ctx, input) =>
-    runJob(input.jobId, ctx, (job) =>
-      exportBackup(ctx.db, input, sourceOf(ctx), { signal: job.signal, onProgress: job.report }),
-    ),
+  'backup.export': async (ctx, input) => {
+    const path = await ctx.files.forWrite({
+      path: input.path,
+      what: 'backup',
+      extensions: BACKUP_EXTENSIONS,
+      overwrite: input.overwrite,
+    });
+    return runJob(input.jobId, ctx, (job) =>
+      exportBackup(ctx.db, { ...input, path }, sourceOf(ctx), { signal: job.signal, onProgress: job.report }),
+    );
+  },
   'backup.inspect': (ctx, input) => inspectBackup(input.path, ctx.signal),
   'backup.restore.plan': (ctx, input) =>
     runJob(input.jobId, ctx, (job) =>
       planRestore(ctx.db, input, { signal: job.signal, onProgress: job.report }),
     ),
-  'backup.restore.apply': (ctx, input) =>
-    runJob(input.jobId, ctx, (job) =>
-      applyRestore(ctx.db, input, sourceOf(ctx), { signal: job.signal, onProgress: job.report }),
-    ),
+  'backup.restore.apply': async (ctx, input) => {
+    const safetyDir = await ctx.files.safetyFolder(input.safetyDir);
+    return runJob(input.jobId, ctx, (job) =>
+      applyRestore(ctx.db, { ...input, safetyDir }, sourceOf(ctx), {
+        signal: job.signal,
+        onProgress: job.report,
+      }),
+    );
+  },
   'backup.verify': (ctx, input) =>
     runJob(input.jobId, ctx, (job) =>
       verifyBackup(ctx.db, input.path, {

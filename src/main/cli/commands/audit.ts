@@ -6,7 +6,7 @@ import { DISCREPANCY_KINDS, SCAN_SORTS, type DiscrepancyKind } from '../../../sh
 import { formatSignedPoints } from '../../../shared/format';
 import { printFields, printJson, printTable } from '../output';
 import { wholeNumber } from '../parse';
-import { withCli, type Cli } from '../runtime';
+import { CliExit, EXIT, programFlags, withCli, type Cli } from '../runtime';
 
 type Format = 'csv' | 'pdf';
 
@@ -19,13 +19,27 @@ function reportFormat(path: string, format?: Format): Format | null {
 
 const seconds = (value: string): number => {
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0))
+  if (!/^(0|[1-9]\d*)(\.\d+)?$/.test(value) || !(n > 0))
     throw new InvalidArgumentError(`"${value}" is not a number of seconds.`);
   return n;
 };
 
+/** Same rules as reports: created owner-only, an existing file replaced only with --overwrite. */
 async function writeJson(path: string, data: unknown): Promise<void> {
-  await writeFile(resolve(path), `${JSON.stringify(data, null, 2)}\n`);
+  const flag = programFlags.overwrite ? 'w' : 'wx';
+  await writeFile(resolve(path), `${JSON.stringify(data, null, 2)}\n`, { flag, mode: 0o600 }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      throw new CliExit(
+        EXIT.REFUSED,
+        `error [CONFLICT]: ${resolve(path)} already exists; add --overwrite to replace it.`,
+        {
+          code: 'CONFLICT',
+          detail: `${resolve(path)} already exists; add --overwrite to replace it.`,
+        },
+      );
+    },
+  );
   process.stderr.write(`wrote ${resolve(path)}\n`);
 }
 
@@ -178,14 +192,16 @@ interface StatementOpts {
 }
 
 async function statementAction(o: StatementOpts) {
+  // A usage mistake is told before connecting, with the usage exit code.
+  if (o.at === undefined && (!o.from || !o.to))
+    throw new CliExit(EXIT.USAGE, 'error: give --from and --to (a period), or --at (a moment).');
+  const period = { from: o.from ?? '', to: o.to ?? '' };
   await withCli(async (cli) => {
     if (o.at !== undefined) {
       const b = await cli.call('audit.balanceAt', { userId: o.user, at: o.at });
       if (o.out) return writeJson(o.out, b);
       return o.json ? printJson(b) : printFields(b);
     }
-    if (!o.from || !o.to)
-      throw new InvalidArgumentError('give --from and --to (a period), or --at (a moment).');
     const format = o.out ? reportFormat(o.out, o.format) : null;
     if (o.out && format) {
       const r = await cli.call('report.export', {
@@ -193,12 +209,11 @@ async function statementAction(o: StatementOpts) {
         format,
         path: resolve(o.out),
         userId: o.user,
-        from: o.from,
-        to: o.to,
+        ...period,
       });
       return saidReport(r, o.json);
     }
-    const s = await cli.call('audit.statement', { userId: o.user, from: o.from, to: o.to, limit: o.limit });
+    const s = await cli.call('audit.statement', { userId: o.user, ...period, limit: o.limit });
     if (o.out) return writeJson(o.out, s);
     if (o.json) return printJson(s);
     printFields({

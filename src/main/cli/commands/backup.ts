@@ -11,7 +11,7 @@ import type {
 } from '../../../shared/contract/backup';
 import { printFields, printJson, printTable } from '../output';
 import { wholeNumber } from '../parse';
-import { CliExit, withCli } from '../runtime';
+import { CliExit, EXIT, withCli } from '../runtime';
 
 const countsText = (c: TableCounts) =>
   Object.entries(c)
@@ -119,7 +119,12 @@ export function backupCommand(program: Command): void {
         const r = await cli.call('backup.inspect', { path: resolve(file) });
         if (o.json) printJson(r);
         else printInspect(r);
-        if (r.problem) throw new CliExit(1, `error [VALIDATION]: ${r.problem}`);
+        if (r.problem)
+          throw new CliExit(1, `error [VALIDATION]: ${r.problem}`, {
+            code: 'VALIDATION',
+            detail: r.problem,
+            reported: o.json === true,
+          });
       }),
     );
   backup
@@ -154,11 +159,18 @@ export function backupCommand(program: Command): void {
         withCli(async (cli) => {
           const path = resolve(file);
           const plan = await cli.call('backup.restore.plan', { path, mode: o.mode });
-          if (o.dryRun || !o.json) {
-            if (o.json) return printJson(plan);
-            printPlan(plan);
+          // With --json and --yes the one document printed is the result; otherwise the plan.
+          if (!o.json || !o.yes || o.dryRun) {
+            if (o.json) printJson(plan);
+            else printPlan(plan);
             if (o.dryRun) return;
           }
+          // No terminal to ask on (a script, --json): what was printed is a preview, nothing more.
+          if (!o.yes && (o.json || !process.stdin.isTTY))
+            throw new CliExit(
+              EXIT.PREVIEW,
+              'Nothing was restored: this was a preview. Run the same command with --yes to restore.',
+            );
           if (!o.yes && !(await confirmed(o.mode))) throw new CliExit(1, 'Not restored: not confirmed.');
           const result = await cli.call('backup.restore.apply', {
             path,
@@ -184,6 +196,7 @@ export function backupCommand(program: Command): void {
           throw new CliExit(
             1,
             `error [VALIDATION]: the backup restores with ${r.chainBreaks} broken chain link(s) and ${r.copyMismatches} copy mismatch(es).`,
+            { code: 'VALIDATION', reported: o.json === true },
           );
       }),
     );

@@ -7,21 +7,28 @@ export function dbCommand(program: Command): void {
   const db = program.command('db').description('Schema migrations');
   db.command('migrate')
     .description('Apply pending migrations (needs the database owner)')
-    .action(() =>
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
       withCli(
         async ({ session }) => {
           const applied = await migrateLatest(session.knex);
-          process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
+          if (opts.json) printJson({ applied });
+          else
+            process.stdout.write(
+              applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n',
+            );
         },
         { migrate: true },
       ),
     );
   db.command('rollback')
     .description('Undo the last batch of migrations')
-    .action(() =>
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
       withCli(
         async ({ session }) => {
           const undone = await rollbackLast(session.knex);
+          if (opts.json) return printJson({ rolledBack: undone });
           process.stdout.write(
             undone.length ? `rolled back: ${undone.join(', ')}\n` : 'nothing to roll back\n',
           );

@@ -3,7 +3,7 @@ import type { RecoveryAction, RecoveryPlan, RecoveryRun, RecoveryScope } from '.
 import { formatSignedPoints } from '../../../shared/format';
 import { printFields, printJson, printTable } from '../output';
 import { wholeNumber } from '../parse';
-import { CliExit, withCli } from '../runtime';
+import { CliExit, EXIT, withCli } from '../runtime';
 
 interface RecoveryOpts {
   user: number[];
@@ -98,7 +98,7 @@ async function runAction(action: RecoveryAction, o: RecoveryOpts): Promise<void>
         process.stderr.write('Nothing to change: every user in scope agrees with the log.\n');
       if (o.dryRun || nothing) return;
       throw new CliExit(
-        2,
+        EXIT.PREVIEW,
         `Nothing was changed: this was a preview. Run the same command with --yes to apply it, or --dry-run to only preview.`,
       );
     }

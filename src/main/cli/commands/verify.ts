@@ -25,7 +25,10 @@ export function verifyCommand(program: Command): void {
               `\n${c.name} — for example:\n${c.examples.map((e) => `  ${JSON.stringify(e)}`).join('\n')}\n`,
             );
         }
-        if (!report.ok) throw new CliExit(1, 'error: the ledger breaks at least one invariant (see above).');
+        if (!report.ok)
+          throw new CliExit(1, 'error: the ledger breaks at least one invariant (see above).', {
+            reported: o.json === true,
+          });
       }),
     );
 }

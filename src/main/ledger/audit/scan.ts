@@ -82,9 +82,24 @@ async function saveFindings(trx: Knex.Transaction, scanId: number, findings: Fin
   }
 }
 
-/** Cancels the statement running on `pid` when the caller aborts; returns the unsubscribe. */
-function cancelOnAbort(db: Knex, pid: number, signal: AbortSignal): () => void {
-  const cancel = () => void db.raw('SELECT pg_cancel_backend(?)', [pid]).catch(() => undefined);
+/**
+ * The scan's transaction names its connection (SET LOCAL: the name goes when the transaction
+ * ends). A cancel signals the backend only while it still bears that name, so a late cancel,
+ * arriving after the scan's connection went back to the pool and was lent to another call,
+ * cannot abort that call's transaction ("current transaction is aborted").
+ */
+const scanConnectionName = (scanId: number) => `pointkeeper-scan-${scanId}`;
+
+async function cancelScanStatement(db: Knex, scanId: number, pid: number): Promise<void> {
+  await db.raw(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = ? AND application_name = ?`, [
+    pid,
+    scanConnectionName(scanId),
+  ]);
+}
+
+/** Cancels the scan's running statement when the caller aborts; returns the unsubscribe. */
+function cancelOnAbort(db: Knex, scanId: number, pid: number, signal: AbortSignal): () => void {
+  const cancel = () => void cancelScanStatement(db, scanId, pid).catch(() => undefined);
   signal.addEventListener('abort', cancel, { once: true });
   return () => signal.removeEventListener('abort', cancel);
 }
@@ -127,7 +142,11 @@ export async function runScan(
   try {
     await db.transaction(
       async (trx) => {
-        const { pid } = (await trx.raw('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number };
+        const { pid } = (
+          await trx.raw(`SELECT pg_backend_pid() AS pid, set_config('application_name', ?, true)`, [
+            scanConnectionName(scanId),
+          ])
+        ).rows[0] as { pid: number };
         await trx.raw(`SELECT set_config('statement_timeout', ?, true)`, [
           `${Math.ceil(input.timeoutSeconds * 1000)}ms`,
         ]);
@@ -140,7 +159,7 @@ export async function runScan(
         // Outside the snapshot's transaction, so other consoles see it at once.
         await db.raw('SELECT pointkeeper_scan_attach(?, ?, ?)', [scanId, total, pid]);
         progress({ done: 0, total, message: 'users' });
-        const stopListening = cancelOnAbort(db, pid, signal);
+        const stopListening = cancelOnAbort(db, scanId, pid, signal);
         let transactions = 0;
         try {
           await readLogTotals(trx);
@@ -192,17 +211,9 @@ async function cancelRequested(db: Knex, scanId: number): Promise<boolean> {
 export async function cancelScan(db: Knex, scanId: number): Promise<{ cancelled: boolean }> {
   const flagged = (await callWrite<number | null>(db, 'pointkeeper_scan_cancel(?)', [scanId])) ?? null;
   if (flagged === null) return { cancelled: false };
-  // Only a backend that is still running the scan's statement is cancelled: a cancel arriving
-  // while the scan already saw the flag and is rolling back would fail that ROLLBACK instead.
   // Another login's scan may not be signalled by this one (PostgreSQL refuses): the flag then
   // stops it at its next chunk.
-  if (flagged !== 0) {
-    await db
-      .raw(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = ? AND state = 'active'`, [
-        flagged,
-      ])
-      .catch(() => undefined);
-  }
+  if (flagged !== 0) await cancelScanStatement(db, scanId, flagged).catch(() => undefined);
   return { cancelled: true };
 }
 

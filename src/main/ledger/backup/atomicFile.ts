@@ -90,7 +90,12 @@ export async function writeAtomically(
   // Fastest gzip level: backups of JSON still shrink several times, and export speed matters more.
   const gzip = isCompressedPath(path) ? createGzip({ level: constants.Z_BEST_SPEED }) : null;
   try {
-    const sink = createWriteStream(target, { flags: direct ? 'w' : 'wx', highWaterMark: WRITE_BUFFER_BYTES });
+    // Owner-only: a backup holds every user's personal data.
+    const sink = createWriteStream(target, {
+      flags: direct ? 'w' : 'wx',
+      mode: 0o600,
+      highWaterMark: WRITE_BUFFER_BYTES,
+    });
     const source = Readable.from(chunks);
     if (gzip) await pipeline(source, gzip, sink, { signal });
     else await pipeline(source, sink, { signal });

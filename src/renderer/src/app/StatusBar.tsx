@@ -1,7 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { messageOf } from '../data/ApiError';
 import { transport } from '../data/api';
+import { profilesQueries } from '../data/profiles.queries';
 import { sessionQueries } from '../data/session.queries';
+import { tlsWarning } from '../screens/Connect/describeProfile';
 import { hrefOf } from './router';
 
 function Field({ label, value, testId }: { label: string; value: string; testId: string }) {
@@ -13,6 +15,19 @@ function Field({ label, value, testId }: { label: string; value: string; testId:
 }
 
 /** Who and where the console is: the first thing support asks when something looks wrong. */
+/** A warning while the console talks to its server with TLS weaker than verify-full. */
+function TlsWarning() {
+  const overview = useQuery(profilesQueries.overview());
+  const id = overview.data?.connection.profileId;
+  const profile = overview.data?.profiles.find((p) => p.id === id);
+  if (profile?.kind !== 'server' || profile.tls === 'verify-full') return null;
+  return (
+    <span className="status-error" data-testid="status-tls-warning" title={tlsWarning(profile.tls)}>
+      {profile.tls === 'disable' ? 'TLS off' : 'TLS not verified'}
+    </span>
+  );
+}
+
 export function StatusBar() {
   const whoami = useQuery(sessionQueries.whoami());
   const state = whoami.isError ? 'offline' : whoami.data ? 'online' : 'connecting';
@@ -41,6 +56,7 @@ export function StatusBar() {
           <Field label="PostgreSQL" value={me.serverVersion} testId="status-version" />
         </>
       )}
+      {me && <TlsWarning />}
       {whoami.isError && <span className="status-error">{messageOf(whoami.error)}</span>}
       <span className="status-spacer" />
       <a className="status-link" href={hrefOf(['connect'])} data-testid="status-switch">

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { contract, type KeychainStatus, type ServerProfile, type TlsMode } from '../../../../shared/contract';
 import { TLS_MODES } from '../../../../shared/contract/profiles';
 import { messageOf } from '../../data/ApiError';
+import { tlsWarning } from './describeProfile';
 import { desktop } from '../../data/desktop';
 import { profilesMutations } from '../../data/profiles.mutations';
 import { fieldErrors, parseWhole } from '../../lib/fieldErrors';
@@ -31,7 +32,8 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
   const [port, setPort] = useState(String(profile?.port ?? 5432));
   const [database, setDatabase] = useState(profile?.database ?? '');
   const [login, setLogin] = useState(profile?.login ?? '');
-  const [tls, setTls] = useState<TlsMode>(profile?.tls ?? 'disable');
+  // A new profile checks the server's certificate and name; weaker is a choice, with a warning.
+  const [tls, setTls] = useState<TlsMode>(profile?.tls ?? 'verify-full');
   const [caFile, setCaFile] = useState(profile?.caFile ?? '');
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(keychain.available && (profile?.passwordSaved ?? false));
@@ -104,6 +106,11 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
             ))}
           </select>
         </Field>
+        {tls !== 'verify-full' && (
+          <p className="notice notice-error" role="alert" data-testid="tls-warning">
+            {tlsWarning(tls)}
+          </p>
+        )}
         {tls === 'verify-full' && (
           <div className="profile-row profile-row-file">
             <Field label="CA certificate file (empty: the system's)" error={shown('caFile')}>
