@@ -3,6 +3,7 @@ import type { ErrorData } from '../../shared/result';
 import { isConnectionError, unavailable } from '../db/unavailable';
 import { AppError } from '../errors';
 import { fromWriteApi } from '../ledger/writeApi';
+import { looksLikeSql, serverMessage } from '../db/pgMessage';
 import { logger } from '../logger';
 
 interface PgErrorLike {
@@ -18,27 +19,12 @@ export function zodToError(error: ZodError): ErrorData {
   return { code: 'VALIDATION', message: `${where}${first?.message ?? 'invalid input'}`, details: issues };
 }
 
-/**
- * What SQL looks like in an error message: knex prefixes a failed query's text ("select … - "),
- * and a message built around one carries it on. Such a message is never shown.
- */
-const SQL =
-  /\bselect\b[\s\S]*\bfrom\b|\bselect\s+[\w"]+\s*\(|\binsert\s+into\b|\bupdate\s+"?\w+"?\s+set\b|\bdelete\s+from\b|\breturning\b|\$\d+\b/i;
-export const looksLikeSql = (text: string) => SQL.test(text);
-
 const WITHHELD: Partial<Record<ErrorData['code'], string>> = {
   FORBIDDEN: 'The database refused this for your login.',
   CONFLICT: 'This conflicts with a change made at the same time; try again.',
   VALIDATION: 'The database refused a value of this request.',
   CANCELLED: 'The database cancelled the query.',
 };
-
-/** The server's own words, without the query knex put in front of them. */
-function serverMessage(error: PgErrorLike): string {
-  const text = error.message ?? '';
-  const cut = text.lastIndexOf(' - ');
-  return cut >= 0 && looksLikeSql(text.slice(0, cut)) ? text.slice(cut + 3) : text;
-}
 
 /**
  * The last word on what a person reads: a message that still looks like SQL is replaced by its

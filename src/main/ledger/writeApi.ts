@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { serverMessage } from '../db/pgMessage';
 import { AppError } from '../errors';
 import type { ErrorCode } from '../../shared/result';
 
@@ -26,7 +27,7 @@ export function fromWriteApi(error: unknown): AppError | null {
   } catch {
     details = undefined;
   }
-  return new AppError(code, e.message ?? code, details);
+  return new AppError(code, serverMessage(e) || code, details);
 }
 
 /** Calls one write function (`name(?, …)` with bound values) and returns its JSON answer. */
