@@ -313,6 +313,8 @@ describe('connection profiles', () => {
       { ...fieldsFor('x'), name: ' ' },
       { ...fieldsFor('x'), tls: 'maybe' },
       { ...fieldsFor('x'), login: 'l'.repeat(64) },
+      // The CA path is read by the main process: a certificate file only, not any file.
+      { ...fieldsFor('x'), tls: 'verify-full', caFile: '/etc/shadow' },
     ];
     for (const input of bad) {
       expect(await dispatch('profiles.save', { ...input, rememberPassword: false })).toMatchObject({

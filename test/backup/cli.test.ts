@@ -42,9 +42,10 @@ describe('pointkeeper backup export | inspect | restore | verify', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/points_transactions\s+\d+\s+0\s+\d+\s+0/);
 
+    // No terminal to confirm on: the plan is a preview, nothing is restored (exit 3).
     const unasked = await cli(['backup', 'restore', file, '--mode', 'replace']);
-    expect(unasked.code).toBe(2);
-    expect(unasked.stderr).toMatch(/typed confirmation.*--yes/);
+    expect(unasked.code).toBe(3);
+    expect(unasked.stderr).toMatch(/preview.*--yes/);
 
     const restored = await cli([
       'backup',

@@ -21,7 +21,8 @@ async function sslOf(tls: TlsMode, caFile: string | null): Promise<PgConnection[
   try {
     return { rejectUnauthorized: true, ca: await readFile(caFile, 'utf8') };
   } catch (error) {
-    throw new AppError('VALIDATION', `The CA file ${caFile} cannot be read: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new AppError('VALIDATION', `The CA file ${caFile} cannot be read (${code}).`);
   }
 }
 

@@ -75,7 +75,16 @@ export const profileFields = z
     database: identifier('database name'),
     login: identifier('login'),
     tls: z.enum(TLS_MODES),
-    caFile: z.string().trim().min(1).max(4096).nullable().default(null),
+    // Only a certificate file: the profile's CA path is read by the main process, and must not
+    // be a way to make it read any file (its error would say whether that file exists).
+    caFile: z
+      .string()
+      .trim()
+      .min(1)
+      .max(4096)
+      .regex(/^(\/|[A-Za-z]:[\\/]).*\.(pem|crt|cer)$/i, 'a full path to a .pem, .crt or .cer file')
+      .nullable()
+      .default(null),
   })
   .strict();
 export type ProfileFields = z.input<typeof profileFields>;
