@@ -10,10 +10,11 @@ import { writeCsv } from './csv';
 import { writeAtomically } from './file';
 import type { Cell, ReportDoc } from './model';
 import { writePdf } from './pdf';
+import { formatCount, formatPoints } from '../../shared/format';
 
 type ExportInput = ParsedInput<'report.export'>;
 const PAGE = 2_000;
-const n = (v: number) => v.toLocaleString('en-US');
+const n = formatCount;
 
 function baseMeta(who: WhoAmI): Array<[string, string]> {
   return [
@@ -78,7 +79,7 @@ async function scanDoc(
         .filter((k) => s.byKind[k].count > 0)
         .map((k): [string, string] => [
           k,
-          `${n(s.byKind[k].count)} (${n(s.byKind[k].pointsAtStake)} points)`,
+          `${n(s.byKind[k].count)} (${formatPoints(s.byKind[k].pointsAtStake)})`,
         ]),
     ],
     columns: [

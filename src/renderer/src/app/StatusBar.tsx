@@ -3,12 +3,32 @@ import { messageOf } from '../data/ApiError';
 import { transport } from '../data/api';
 import { sessionQueries } from '../data/session.queries';
 import { hrefOf } from './router';
+import { setTheme, useTheme, type ThemeChoice } from './theme';
 
 function Field({ label, value, testId }: { label: string; value: string; testId: string }) {
   return (
     <span className="status-field" data-testid={testId}>
       <span className="status-label">{label}</span> {value}
     </span>
+  );
+}
+
+function ThemeSwitch() {
+  const theme = useTheme();
+  return (
+    <label className="status-field">
+      <span className="status-label">Theme</span>{' '}
+      <select
+        className="theme-select"
+        data-testid="theme-select"
+        value={theme}
+        onChange={(e) => setTheme(e.target.value as ThemeChoice)}
+      >
+        <option value="system">System</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+      </select>
+    </label>
   );
 }
 
@@ -46,6 +66,7 @@ export function StatusBar() {
       <a className="status-link" href={hrefOf(['connect'])} data-testid="status-switch">
         {whoami.isError ? 'Connect…' : 'Switch connection…'}
       </a>
+      <ThemeSwitch />
       <Field label="Transport" value={transport() ?? 'none'} testId="status-transport" />
     </footer>
   );

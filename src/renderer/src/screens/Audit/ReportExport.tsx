@@ -1,11 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { CallInput } from '../../../../shared/contract';
+import { formatCount } from '../../../../shared/format';
+import { Button } from '../../components/Button';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { call } from '../../data/api';
 import { auditMutations } from '../../data/audit.mutations';
+import { formatOfPath, pathForFormat, type ReportFormat } from '../../lib/fileFormat';
 
-type Format = 'csv' | 'pdf';
 type ReportTarget =
   | Omit<Extract<CallInput<'report.export'>, { report: 'scan' }>, 'format' | 'path'>
   | Omit<Extract<CallInput<'report.export'>, { report: 'statement' }>, 'format' | 'path'>;
@@ -17,25 +19,40 @@ interface Props {
   label: string;
 }
 
-/** Export buttons for a report: a path typed or chosen in the native save dialog, CSV or PDF. */
+/**
+ * Export a report to a path typed or chosen in the native save dialog. The format follows the
+ * file name's extension and the select renames the extension: the two never disagree.
+ */
 export function ReportExport({ target, defaultName, label }: Props) {
   const client = useQueryClient();
-  const [path, setPath] = useState('');
-  const [format, setFormat] = useState<Format>('pdf');
+  const [path, setPathText] = useState('');
+  const [chosen, setChosen] = useState<ReportFormat>('pdf');
+  const format = formatOfPath(path) ?? chosen;
+  const setPath = (p: string) => setPathText(p);
+  const setFormat = (f: ReportFormat) => {
+    setChosen(f);
+    if (path.trim() !== '') setPathText(pathForFormat(path, f));
+  };
   const run = useMutation(auditMutations.exportReport(client));
   const choose = useMutation({
     mutationFn: () =>
       call('dialog.saveFile', {
         title: `Save ${label}`,
         defaultName: `${defaultName}.${format}`,
-        filters: [{ name: format.toUpperCase(), extensions: [format] }],
+        filters: [
+          { name: format.toUpperCase(), extensions: [format] },
+          { name: format === 'pdf' ? 'CSV' : 'PDF', extensions: [format === 'pdf' ? 'csv' : 'pdf'] },
+        ],
       }),
+    meta: { inlineErrors: true },
     onSuccess: (picked) => picked.path && setPath(picked.path),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!target || path.trim() === '') return;
-    run.mutate({ ...target, format, path: path.trim() } as CallInput<'report.export'>);
+    const finalPath = pathForFormat(path, format);
+    if (finalPath !== path.trim()) setPathText(finalPath);
+    run.mutate({ ...target, format, path: finalPath } as CallInput<'report.export'>);
   };
   const id = `export-${defaultName}`;
   return (
@@ -51,31 +68,27 @@ export function ReportExport({ target, defaultName, label }: Props) {
             spellCheck={false}
             onChange={(e) => setPath(e.target.value)}
           />
-          <button
-            type="button"
-            className="button"
-            onClick={() => choose.mutate()}
-            disabled={choose.isPending}
-          >
+          <Button onClick={() => choose.mutate()} disabled={choose.isPending}>
             Choose…
-          </button>
-          <select aria-label="Format" value={format} onChange={(e) => setFormat(e.target.value as Format)}>
+          </Button>
+          <select
+            aria-label="Format"
+            title="The format follows the file name's extension; changing it renames the extension."
+            value={format}
+            onChange={(e) => setFormat(e.target.value as ReportFormat)}
+          >
             <option value="pdf">PDF</option>
             <option value="csv">CSV</option>
           </select>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={!target || path.trim() === '' || run.isPending}
-          >
+          <Button type="submit" variant="primary" disabled={!target || path.trim() === '' || run.isPending}>
             {run.isPending ? 'Exporting…' : `Export ${format.toUpperCase()}`}
-          </button>
+          </Button>
         </div>
       </div>
       {run.data && (
         <p className="notice notice-info" role="status">
-          Saved {run.data.rows.toLocaleString()} rows to <span className="mono">{run.data.path}</span> (
-          {run.data.bytes.toLocaleString()} bytes).
+          Saved {formatCount(run.data.rows)} rows as {run.data.format.toUpperCase()} to{' '}
+          <span className="mono">{run.data.path}</span> ({formatCount(run.data.bytes)} bytes).
         </p>
       )}
       {run.error && <ErrorNotice error={run.error} title="The report was not written" />}

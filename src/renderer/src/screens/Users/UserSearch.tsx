@@ -58,7 +58,7 @@ export function UserSearch({ query }: { query: string }) {
 
   const activeUser = rows[active];
   return (
-    <section className="screen" aria-labelledby="users-title">
+    <section className="screen screen-fill" aria-labelledby="users-title">
       <header className="screen-header">
         <h1 id="users-title">Users</h1>
         <SearchInput

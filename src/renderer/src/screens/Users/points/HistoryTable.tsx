@@ -70,9 +70,7 @@ function Row({
       <span role="gridcell" className="mono">
         {tx.id}
       </span>
-      <span role="gridcell" className="muted">
-        {formatLocalDateTime(tx.createdAt)}
-      </span>
+      <span role="gridcell">{formatLocalDateTime(tx.createdAt)}</span>
       <span role="gridcell">
         <span className={`badge type-${tx.type}`}>{tx.type.replace('_', ' ')}</span>
       </span>
@@ -85,9 +83,7 @@ function Row({
           <span className="badge badge-muted">reversed by #{tx.reversedById}</span>
         )}
       </span>
-      <span role="gridcell" className="muted">
-        {tx.createdBy}
-      </span>
+      <span role="gridcell">{tx.createdBy}</span>
       <span role="gridcell">
         {reversible && (
           <button
@@ -134,11 +130,14 @@ export function HistoryTable({ user }: { user: UserDetail }) {
       )}
       <div className="results history-table" role="grid" aria-label="Transactions">
         <div className="results-row history-row results-head" role="row">
-          {['ID', 'When', 'Type', 'Points', 'Description', 'By', ''].map((h, i) => (
-            <span key={i} role="columnheader" className={h === 'Points' ? 'num' : undefined}>
+          {['ID', 'When', 'Type', 'Points', 'Description', 'By'].map((h) => (
+            <span key={h} role="columnheader" className={h === 'Points' ? 'num' : undefined}>
               {h}
             </span>
           ))}
+          <span role="columnheader">
+            <span className="visually-hidden">Actions</span>
+          </span>
         </div>
         <div className="results-scroll" ref={scrollRef}>
           <div className="results-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
