@@ -1,32 +1,38 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import type { CallInput } from '../../../../shared/contract';
-import { formatCount } from '../../../../shared/format';
-import { Button } from '../../components/Button';
-import { ErrorNotice } from '../../components/ErrorNotice';
-import { call } from '../../data/api';
-import { auditMutations } from '../../data/audit.mutations';
-import { formatOfPath, pathForFormat, type ReportFormat } from '../../lib/fileFormat';
+import type { CallInput } from '../../../shared/contract';
+import { formatCount } from '../../../shared/format';
+import { Button } from './Button';
+import { ErrorNotice } from './ErrorNotice';
+import { call } from '../data/api';
+import { auditMutations } from '../data/audit.mutations';
+import { formatOfPath, pathForFormat, type ReportFormat } from '../lib/fileFormat';
 
-type ReportTarget =
-  | Omit<Extract<CallInput<'report.export'>, { report: 'scan' }>, 'format' | 'path'>
-  | Omit<Extract<CallInput<'report.export'>, { report: 'statement' }>, 'format' | 'path'>;
+type ExportInput = CallInput<'report.export'>;
+/** Any report's own fields: the format and path are this form's. */
+export type ReportTarget = ExportInput extends infer T
+  ? T extends ExportInput
+    ? Omit<T, 'format' | 'path'>
+    : never
+  : never;
 
 interface Props {
   /** What to export; null while there is nothing to export yet. */
   target: ReportTarget | null;
   defaultName: string;
   label: string;
+  /** The format proposed before a file is named. */
+  initialFormat?: ReportFormat;
 }
 
 /**
  * Export a report to a path typed or chosen in the native save dialog. The format follows the
  * file name's extension and the select renames the extension: the two never disagree.
  */
-export function ReportExport({ target, defaultName, label }: Props) {
+export function ReportExport({ target, defaultName, label, initialFormat = 'pdf' }: Props) {
   const client = useQueryClient();
   const [path, setPathText] = useState('');
-  const [chosen, setChosen] = useState<ReportFormat>('pdf');
+  const [chosen, setChosen] = useState<ReportFormat>(initialFormat);
   const format = formatOfPath(path) ?? chosen;
   const setPath = (p: string) => setPathText(p);
   const setFormat = (f: ReportFormat) => {
