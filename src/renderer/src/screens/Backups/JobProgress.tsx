@@ -1,3 +1,4 @@
+import { formatCount } from '../../../../shared/format';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { backupMutations } from '../../data/backup.mutations';
 import { backupQueries } from '../../data/backup.queries';
@@ -26,9 +27,9 @@ export function JobProgress({ jobId, label }: { jobId: string; label: string }) 
       </div>
       <p className="muted" data-testid="job-status">
         {job
-          ? `${job.phase}: ${job.rows.toLocaleString()}${job.totalRows ? ` of ${job.totalRows.toLocaleString()}` : ''} rows`
+          ? `${job.phase}: ${formatCount(job.rows)}${job.totalRows ? ` of ${formatCount(job.totalRows)}` : ''} rows`
           : 'Starting…'}
-        {job && job.rowsPerSecond > 0 && ` · ${job.rowsPerSecond.toLocaleString()} rows/s`}
+        {job && job.rowsPerSecond > 0 && ` · ${formatCount(job.rowsPerSecond)} rows/s`}
         {job?.etaSeconds != null && ` · about ${duration(job.etaSeconds)} left`}
       </p>
       <button

@@ -1,3 +1,4 @@
+import { formatCount } from '../../../../shared/format';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { UserSummary } from '../../../../shared/contract';
@@ -16,7 +17,7 @@ const RESULTS_ID = 'user-results';
 
 function summary(count: number, more: boolean): string {
   if (count === 0) return '';
-  return `${count.toLocaleString()}${more ? '+' : ''} ${count === 1 ? 'match' : 'matches'}`;
+  return `${formatCount(count)}${more ? '+' : ''} ${count === 1 ? 'match' : 'matches'}`;
 }
 
 /** The search half of the Users screen. The settled query lives in the route (`?q=`). */
