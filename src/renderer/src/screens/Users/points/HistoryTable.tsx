@@ -139,8 +139,8 @@ export function HistoryTable({ user }: { user: UserDetail }) {
             <span className="visually-hidden">Actions</span>
           </span>
         </div>
-        <div className="results-scroll" ref={scrollRef}>
-          <div className="results-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
+        <div className="results-scroll" ref={scrollRef} role="rowgroup" tabIndex={0}>
+          <div className="results-body" style={{ height: virtualizer.getTotalSize() }}>
             {items.map((item) => {
               const tx = rows[item.index]!;
               return (
@@ -161,10 +161,10 @@ export function HistoryTable({ user }: { user: UserDetail }) {
               );
             })}
           </div>
-          {history.isSuccess && rows.length === 0 && (
-            <p className="muted history-empty">No transactions match.</p>
-          )}
         </div>
+        {history.isSuccess && rows.length === 0 && (
+          <p className="muted history-empty">No transactions match.</p>
+        )}
       </div>
       <ReverseDialog userId={user.id} tx={reversing} onClose={() => setReversing(null)} />
     </div>
