@@ -117,7 +117,9 @@ const bridgeScript = () =>
 
 async function browseIndex(ctx: Ctx, res: ServerResponse) {
   const html = await readFile(join(ctx.renderer, 'index.html'), 'utf8');
-  const tag = '<script src="./__host/bridge.js"></script>';
+  // The meta tag makes the renderer say it is a browser preview of the desktop app.
+  const tag =
+    '<meta name="pointkeeper-mode" content="browser-preview" /><script src="./__host/bridge.js"></script>';
   res
     .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
     .end(html.replace('</head>', `${tag}</head>`));
