@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
 import { AuditPage } from './pages/AuditPage';
+import { cssOf } from './support/css';
 
 test('scans, charts and sorts the discrepancies, drills down to a user, audits one user, exports a PDF', async ({
   page,
@@ -45,9 +46,20 @@ test('scans, charts and sorts the discrepancies, drills down to a user, audits o
     await expect(page).toHaveURL(new RegExp(`#/users/${broken.userId}$`));
     await audit.open();
     await audit.auditUser(broken.userId);
-    await expect(audit.badges).toContainText('✗ user_points matches the log');
-    await expect(audit.badges).toContainText('✓ hash chain intact');
-    await expect(audit.userCard.getByRole('table')).toContainText('balance_mismatch');
+    // A failure never looks like a pass: its own tone, icon and words.
+    const failed = audit.badges.locator('[data-tone="bad"]');
+    await expect(failed).toHaveText(/✗.*Stored balance differs from the log/);
+    await expect(audit.badges.locator('[data-tone="ok"]', { hasText: 'Hash chain intact' })).toContainText(
+      '✓',
+    );
+    const [bad, good] = await Promise.all([
+      cssOf(failed, 'color'),
+      cssOf(audit.badges.locator('[data-tone="ok"]').first(), 'color'),
+    ]);
+    expect(bad).not.toBe(good);
+    await expect(audit.userCard.getByRole('table').locator('[data-code="balance_mismatch"]')).toHaveText(
+      'Balance differs from the log',
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatPoints } from '../src/shared/format';
 import { expect, test } from './fixtures';
 import { BackupsPage } from './pages/BackupsPage';
 
@@ -40,7 +41,7 @@ test('exports everything, previews and restores it over a newer balance after th
     // Remove (the last column): the one row written after the backup.
     await expect(backups.previewRow('points_transactions').getByRole('cell').last()).toHaveText('1');
     await expect(backups.preview.getByRole('list', { name: 'Balance changes' })).toContainText(
-      `User 1: ${(before.data.points! + 50).toLocaleString()} → ${before.data.points!.toLocaleString()}`,
+      `User 1: ${formatPoints(before.data.points! + 50)} → ${formatPoints(before.data.points!)}`,
     );
 
     await page.getByRole('button', { name: 'Restore…' }).click();
@@ -49,6 +50,10 @@ test('exports everything, previews and restores it over a newer balance after th
     await backups.confirmMode.fill('replace');
     await backups.dialog.getByRole('button', { name: 'Restore' }).click();
     await expect(backups.restoreResult).toContainText('0 broken chain links, 0 copy mismatches');
+    // The result reads like its preview: the same table, with what was done beside what was planned.
+    const removed = backups.restoreResult.getByRole('row').filter({ hasText: 'points_transactions' });
+    await expect(removed.getByRole('cell').nth(5)).toHaveText('1'); // Remove, as planned
+    await expect(removed.getByRole('cell')).toHaveCount(9); // … and what was inserted, updated, removed
     const after = await database.call('users.get', { userId: 1 });
     expect(after).toMatchObject({ ok: true, data: { points: before.data.points } });
 

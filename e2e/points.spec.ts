@@ -1,4 +1,4 @@
-import { formatPoints } from '../src/shared/format';
+import { formatPoints, formatSignedPoints } from '../src/shared/format';
 import { expect, test, type TestDatabase } from './fixtures';
 import { PointsPage } from './pages/PointsPage';
 import { UserViewPage } from './pages/UserViewPage';
@@ -28,13 +28,13 @@ test('earns, redeems and reverses on the user screen, and the balance follows', 
 
   await points.earn(120, 'E2E order bonus');
   await expect(
-    points.toast(`Successfully earned 120 points! Your new total is ${start + 120} points.`),
+    points.toast(`${formatSignedPoints(120)} for user ${userId}. New balance ${formatPoints(start + 120)}.`),
   ).toBeVisible();
   await expect(view.balance).toHaveText(formatPoints(start + 120));
 
   await points.redeem(20, 'E2E free delivery');
   await expect(
-    points.toast(`Successfully redeemed 20 points! Your new total is ${start + 100} points.`),
+    points.toast(`${formatSignedPoints(-20)} for user ${userId}. New balance ${formatPoints(start + 100)}.`),
   ).toBeVisible();
   await expect(view.balance).toHaveText(formatPoints(start + 100));
 
@@ -55,6 +55,7 @@ test('refuses bad input as it is typed, and writes nothing', async ({ page, data
   await expect(points.earnForm.getByText('at most 10,000 points per transaction')).toBeVisible();
   await points.earnForm.getByRole('button', { name: 'Earn…' }).click();
   await expect(points.dialog).toHaveCount(0);
+  await points.showRedeem();
   await points.redeemForm.getByLabel('Points', { exact: true }).fill(String(start + 1));
   await expect(points.redeemForm.getByText(`short by 1`, { exact: false })).toBeVisible();
   expect(await balanceOf(database, userId)).toBe(start);

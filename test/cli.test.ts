@@ -39,6 +39,11 @@ describe('CLI against another PostgreSQL through DATABASE_URL', () => {
     });
     expect(demo.code).toBe(0);
     expect(JSON.parse(demo.stdout)).toMatchObject({ users: 300 });
+    // Again by mistake: refused, nothing added; --append is the way to add more.
+    const again = await cli(['demo', '--users', '5', '--transactions', '10'], { DATABASE_URL: url });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('--append');
+    expect((await cli(['users', 'get', '301', '--json'], { DATABASE_URL: url })).code).toBe(1);
     const search = await cli(['users', 'search', 'ad', '--json'], { DATABASE_URL: url });
     expect(search.code).toBe(0);
     const page = JSON.parse(search.stdout) as { items: Array<{ name: string; email: string }> };
@@ -132,7 +137,7 @@ describe('CLI on the embedded database (no DATABASE_URL)', () => {
     const dataDir = await clusterDir(home);
     const base = { ...process.env };
     delete base.DATABASE_URL;
-    const child = spawn('node', [BIN, 'demo', '--users', '400000', '--transactions', '800000'], {
+    const child = spawn('node', [BIN, 'demo', '--append', '--users', '400000', '--transactions', '800000'], {
       env: { ...base, POINTKEEPER_HOME: home },
     });
     let stderr = '';

@@ -126,7 +126,11 @@ const bridgeScript = () =>
 
 async function browseIndex(ctx: Ctx, res: ServerResponse) {
   const html = await readFile(join(ctx.renderer, 'index.html'), 'utf8');
-  const tag = `<meta name="pointkeeper-bridge-token" content="${ctx.token}"><script src="./__host/bridge.js"></script>`;
+  // The token lets the page's bridge call this host; the mode makes the renderer say it is a
+  // browser preview of the desktop app.
+  const tag =
+    `<meta name="pointkeeper-bridge-token" content="${ctx.token}">` +
+    '<meta name="pointkeeper-mode" content="browser-preview" /><script src="./__host/bridge.js"></script>';
   res
     .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
     .end(html.replace('</head>', `${tag}</head>`));

@@ -21,7 +21,13 @@ export class PointsPage {
     await this.dialog.getByRole('button', { name: `Earn ${points} points` }).click();
   }
 
+  /** Earn and redeem share one compact panel: its tab shows the form. */
+  async showRedeem(): Promise<void> {
+    await this.page.getByRole('tab', { name: 'Redeem' }).click();
+  }
+
   async redeem(points: number, description: string): Promise<void> {
+    await this.showRedeem();
     await this.redeemForm.getByLabel('Points', { exact: true }).fill(String(points));
     await this.redeemForm.getByLabel('Description', { exact: true }).fill(description);
     await this.redeemForm.getByRole('button', { name: 'Redeem…' }).click();

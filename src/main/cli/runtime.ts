@@ -63,7 +63,11 @@ export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOpti
     // --profile (set as POINTKEEPER_PROFILE by the program) picks a profile saved in the app.
     const profile = process.env.POINTKEEPER_PROFILE?.trim();
     const target = profile ? await profileTarget(cliHome(), profile) : resolveTarget(cliHome());
-    session = await openSession(target, { log: (l) => process.stderr.write(`${l}\n`), ...options });
+    // One quiet line about the local database (created, started), none with --json: the answer
+    // is what the person asked for, and scripts read stdout alone.
+    const notes: string[] = [];
+    session = await openSession(target, { log: (l) => notes.push(l), ...options });
+    if (notes.length > 0 && !process.argv.includes('--json')) process.stderr.write(`${notes.join('; ')}\n`);
   } catch (error) {
     interrupt.dispose();
     if (error instanceof AppError)

@@ -6,14 +6,16 @@ import type { Finding } from '../ledger/audit/findings';
 import { resultsQuery } from '../ledger/audit/results';
 import { scanSummary } from '../ledger/audit/scan';
 import { statement } from '../ledger/audit/statement';
+import { listOperations } from '../ledger/operations';
 import { writeCsv } from './csv';
 import { writeAtomically } from './file';
 import type { Cell, ReportDoc } from './model';
 import { writePdf } from './pdf';
+import { formatCount, formatPoints } from '../../shared/format';
 
 type ExportInput = ParsedInput<'report.export'>;
 const PAGE = 2_000;
-const n = (v: number) => v.toLocaleString('en-US');
+const n = formatCount;
 
 function baseMeta(who: WhoAmI): Array<[string, string]> {
   return [
@@ -78,7 +80,7 @@ async function scanDoc(
         .filter((k) => s.byKind[k].count > 0)
         .map((k): [string, string] => [
           k,
-          `${n(s.byKind[k].count)} (${n(s.byKind[k].pointsAtStake)} points)`,
+          `${n(s.byKind[k].count)} (${formatPoints(s.byKind[k].pointsAtStake)})`,
         ]),
     ],
     columns: [
@@ -144,9 +146,63 @@ async function statementDoc(
   };
 }
 
+/** The operations log under the screen's filters, newest first, paged by id. */
+function operationsDoc(
+  who: WhoAmI,
+  db: Knex,
+  input: Extract<ExportInput, { report: 'operations' }>,
+): ReportDoc {
+  const filters = {
+    ...(input.actionPrefix ? { actionPrefix: input.actionPrefix } : {}),
+    ...(input.actor ? { actor: input.actor } : {}),
+    ...(input.outcome ? { outcome: input.outcome } : {}),
+  };
+  const described = Object.entries(filters).map(([k, v]) => `${k}: ${v}`);
+  return {
+    title: 'Operations log',
+    meta: [...baseMeta(who), ['Filters', described.length > 0 ? described.join(', ') : 'none (every entry)']],
+    totals: [],
+    columns: [
+      { key: 'id', label: 'ID', width: 5, align: 'right' },
+      { key: 'at', label: 'Time (UTC)', width: 14 },
+      { key: 'actor', label: 'Login', width: 10 },
+      { key: 'action', label: 'Action', width: 14 },
+      { key: 'outcome', label: 'Outcome', width: 6 },
+      { key: 'error_code', label: 'Error', width: 10 },
+      { key: 'input', label: 'Input', width: 22 },
+      { key: 'result', label: 'Result', width: 22 },
+    ],
+    async *rows() {
+      let cursor: string | null = null;
+      do {
+        const page = await listOperations(db, { ...filters, limit: 500, cursor });
+        for (const e of page.items) {
+          yield {
+            id: e.id,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            outcome: e.outcome,
+            error_code: e.errorCode,
+            input: JSON.stringify(e.input),
+            result: JSON.stringify(e.result),
+          } satisfies Record<string, Cell>;
+        }
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+    },
+    pdfRowLimit: 5_000,
+  };
+}
+
 /** Writes the report the auditor asked for; the registry records the call in operations_log. */
 export async function exportReport(db: Knex, who: WhoAmI, input: ExportInput): Promise<ReportResult> {
-  const doc = input.report === 'scan' ? await scanDoc(db, who, input) : await statementDoc(db, who, input);
+  const doc =
+    input.report === 'scan'
+      ? await scanDoc(db, who, input)
+      : input.report === 'statement'
+        ? await statementDoc(db, who, input)
+        : operationsDoc(who, db, input);
   let rows = 0;
   const bytes = await writeAtomically(
     input.path,

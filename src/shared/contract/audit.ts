@@ -275,10 +275,21 @@ export const auditCalls = {
         })
         .strict()
         .refine(fromBeforeTo, { message: 'from must not be after to', path: ['from'] }),
+      // The operations log as filtered on its screen (issue 18).
+      z
+        .object({
+          report: z.literal('operations'),
+          format: z.enum(['csv', 'pdf']),
+          path: reportPath,
+          actionPrefix: z.string().trim().max(100).optional(),
+          actor: z.string().trim().max(100).optional(),
+          outcome: z.enum(['ok', 'error']).optional(),
+        })
+        .strict(),
     ]),
     minRole: 'auditor',
     kind: 'action',
     summary:
-      "Export a scan's discrepancy report or a user's statement to CSV or PDF (recorded in the operations log)",
+      "Export a scan's discrepancy report, a user's statement or the filtered operations log to CSV or PDF (recorded in the operations log)",
   }),
 };

@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
+import { formatCount, formatDuration } from '../../../shared/format';
 import { printFields, printJson } from '../output';
 import { wholeNumber } from '../parse';
-import { withCli } from '../runtime';
+import { CliExit, withCli } from '../runtime';
+
+interface DemoOptions {
+  users: number;
+  transactions: number;
+  discrepancies: number;
+  append?: boolean;
+  json?: boolean;
+}
 
 export function demoCommand(program: Command): void {
   program
@@ -10,20 +19,38 @@ export function demoCommand(program: Command): void {
     .option('--users <n>', 'users to create', wholeNumber, 1000)
     .option('--transactions <m>', 'transactions to create, about', wholeNumber, 10_000)
     .option('--discrepancies <k>', 'users whose derived copies are broken on purpose', wholeNumber, 0)
+    .option('--append', 'add to a database that already has users (refused without it)')
     .option('--json', 'print JSON')
-    .action((opts: { users: number; transactions: number; discrepancies: number; json?: boolean }) =>
+    .action((opts: DemoOptions) =>
       withCli(
         async (cli) => {
+          // Run twice by mistake, demo silently doubled the data (issue 18): ask for intent.
+          if (!opts.append && !(await cli.call('demo.status', {})).empty) {
+            throw new CliExit(
+              1,
+              'error [CONFLICT]: this database already has users; demo adds more only with --append.',
+            );
+          }
           const result = await cli.call('demo.generate', {
             users: opts.users,
             transactions: opts.transactions,
             discrepancies: opts.discrepancies,
           });
           if (opts.json) return printJson(result);
-          const { discrepancies, ...counts } = result;
           printFields({
-            ...counts,
-            discrepancies: discrepancies.map((d) => `${d.userId}:${d.kind}`).join(', '),
+            users: formatCount(result.users),
+            transactions: formatCount(result.transactions),
+            orders: formatCount(result.orders),
+            redemptions: formatCount(result.redemptions),
+            'user ids':
+              result.firstUserId === null
+                ? 'none'
+                : `${result.firstUserId}–${result.lastUserId ?? result.firstUserId}`,
+            discrepancies:
+              result.discrepancies.length === 0
+                ? 'none (--discrepancies K breaks K users on purpose)'
+                : result.discrepancies.map((d) => `${d.userId}:${d.kind}`).join(', '),
+            took: formatDuration(result.seconds * 1000),
           });
         },
         { migrate: true },

@@ -63,7 +63,7 @@ function printPlan(plan: RecoveryPlan): void {
     'rows created': t.rowsCreated,
     'balances raised': `${t.balancesRaised.users} users, +${t.balancesRaised.points} points`,
     'balances lowered': `${t.balancesLowered.users} users, -${t.balancesLowered.points} points`,
-    adjustments: `${t.adjustments.count}, ${formatSignedPoints(t.adjustments.points)} points`,
+    adjustments: `${t.adjustments.count}, ${formatSignedPoints(t.adjustments.points)}`,
     chunks: t.chunks,
     fingerprint: plan.fingerprint,
   });
@@ -76,7 +76,7 @@ function printRun(run: RecoveryRun): void {
     chunks: `${run.chunksDone}/${run.chunksTotal}`,
     'users changed': run.usersChanged,
     'rows created': run.rowsCreated,
-    adjustments: `${run.adjustments} (${formatSignedPoints(run.adjustmentPoints)} points)`,
+    adjustments: `${run.adjustments} (${formatSignedPoints(run.adjustmentPoints)})`,
     'operations log': 'pointkeeper log --action recovery.',
   });
 }

@@ -5,12 +5,32 @@ import { profilesQueries } from '../data/profiles.queries';
 import { sessionQueries } from '../data/session.queries';
 import { tlsWarning } from '../screens/Connect/describeProfile';
 import { hrefOf } from './router';
+import { setTheme, useTheme, type ThemeChoice } from './theme';
 
 function Field({ label, value, testId }: { label: string; value: string; testId: string }) {
   return (
     <span className="status-field" data-testid={testId}>
       <span className="status-label">{label}</span> {value}
     </span>
+  );
+}
+
+function ThemeSwitch() {
+  const theme = useTheme();
+  return (
+    <label className="status-field">
+      <span className="status-label">Theme</span>{' '}
+      <select
+        className="theme-select"
+        data-testid="theme-select"
+        value={theme}
+        onChange={(e) => setTheme(e.target.value as ThemeChoice)}
+      >
+        <option value="system">System</option>
+        <option value="light">Light</option>
+        <option value="dark">Dark</option>
+      </select>
+    </label>
   );
 }
 
@@ -62,6 +82,7 @@ export function StatusBar() {
       <a className="status-link" href={hrefOf(['connect'])} data-testid="status-switch">
         {whoami.isError ? 'Connect…' : 'Switch connection…'}
       </a>
+      <ThemeSwitch />
       <Field label="Transport" value={transport() ?? 'none'} testId="status-transport" />
     </footer>
   );

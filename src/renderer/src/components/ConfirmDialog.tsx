@@ -12,7 +12,12 @@ interface Props {
   onCancel(): void;
 }
 
-/** A modal question before a write: Enter confirms, Esc cancels, focus starts on Confirm. */
+/**
+ * A modal question before a write. Enter does what the confirm button says, Esc cancels — the
+ * dialog says so under its buttons, as the README does. Focus starts in the first field when
+ * the dialog asks for typing (a count, a mode, a reason), otherwise on the confirm button:
+ * showModal() alone would focus Cancel, and Enter would then cancel.
+ */
 export function ConfirmDialog({
   open,
   title,
@@ -27,7 +32,11 @@ export function ConfirmDialog({
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      const field = dialog.querySelector<HTMLElement>('.dialog-body input, .dialog-body textarea');
+      (field ?? dialog.querySelector<HTMLElement>('button[type="submit"]'))?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
@@ -51,16 +60,14 @@ export function ConfirmDialog({
       >
         <h2 className="card-title">{title}</h2>
         <div className="dialog-body">{children}</div>
+        <p className="dialog-keys muted">
+          <kbd className="kbd">Enter</kbd> {confirmLabel} · <kbd className="kbd">Esc</kbd> Cancel
+        </p>
         <div className="dialog-actions">
           <button type="button" className="button button-ghost" onClick={onCancel}>
             Cancel
           </button>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={busy || confirmDisabled}
-            autoFocus={!confirmDisabled}
-          >
+          <button type="submit" className="button button-primary" disabled={busy || confirmDisabled}>
             {busy ? 'Working…' : confirmLabel}
           </button>
         </div>

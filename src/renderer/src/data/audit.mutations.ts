@@ -8,6 +8,7 @@ export const auditMutations = {
     mutationOptions({
       mutationKey: ['audit', 'scan'] as const,
       mutationFn: (input: CallInput<'audit.scan'>) => call('audit.scan', input),
+      meta: { inlineErrors: true },
       onSettled: () => client.invalidateQueries({ queryKey: auditQueries.all() }),
     }),
   cancelScan: () =>
@@ -17,6 +18,7 @@ export const auditMutations = {
   exportReport: (client: QueryClient) =>
     mutationOptions({
       mutationFn: (input: CallInput<'report.export'>) => call('report.export', input),
+      meta: { inlineErrors: true },
       // Every export is an operations-log entry.
       onSuccess: () => client.invalidateQueries({ queryKey: ['operations'] }),
     }),

@@ -1,6 +1,8 @@
 import { mutationOptions, type QueryClient } from '@tanstack/react-query';
 import type { CallInput } from '../../../shared/contract';
+import { formatPoints, formatSignedPoints } from '../../../shared/format';
 import { notify } from '../app/toastStore';
+import { markWrite } from './writes';
 import { call } from './api';
 import { pointsQueries } from './points.queries';
 import { usersQueries } from './users.queries';
@@ -21,7 +23,11 @@ export const pointsMutations = {
       mutationKey: ['points', 'earn'] as const,
       mutationFn: (input: CallInput<'points.earn'>) => call('points.earn', input),
       onSuccess: (r, input) => {
-        notify('success', r.message);
+        notify(
+          'success',
+          `${r.replayed ? 'Already recorded: ' : ''}${formatSignedPoints(r.pointsEarned)} for user ${input.userId}. New balance ${formatPoints(r.currentPoints)}.`,
+        );
+        markWrite();
         return refreshUser(client, input.userId);
       },
     }),
@@ -30,7 +36,11 @@ export const pointsMutations = {
       mutationKey: ['points', 'redeem'] as const,
       mutationFn: (input: CallInput<'points.redeem'>) => call('points.redeem', input),
       onSuccess: (r, input) => {
-        notify('success', r.message);
+        notify(
+          'success',
+          `${r.replayed ? 'Already recorded: ' : ''}${formatSignedPoints(-r.pointsRedeemed)} for user ${input.userId}. New balance ${formatPoints(r.currentPoints)}.`,
+        );
+        markWrite();
         return refreshUser(client, input.userId);
       },
     }),
@@ -39,7 +49,11 @@ export const pointsMutations = {
       mutationKey: ['points', 'reverse'] as const,
       mutationFn: (input: CallInput<'points.reverse'>) => call('points.reverse', input),
       onSuccess: (r) => {
-        notify('success', r.message);
+        notify(
+          'success',
+          `Transaction #${r.reversedTransactionId} reversed (${formatSignedPoints(r.pointsChange)}). New balance ${formatPoints(r.currentPoints)}.`,
+        );
+        markWrite();
         return refreshUser(client, userId);
       },
     }),
@@ -49,6 +63,7 @@ export const pointsMutations = {
       mutationFn: (input: CallInput<'redemptions.markUsed'>) => call('redemptions.markUsed', input),
       onSuccess: (r) => {
         notify('success', `Redemption #${r.id} (${r.rewardName}) is marked as used.`);
+        markWrite();
         return refreshUser(client, userId);
       },
     }),

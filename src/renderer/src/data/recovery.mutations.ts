@@ -1,6 +1,8 @@
 import { mutationOptions, type QueryClient } from '@tanstack/react-query';
 import type { CallInput } from '../../../shared/contract';
+import { plural } from '../../../shared/format';
 import { notify } from '../app/toastStore';
+import { markWrite } from './writes';
 import { call } from './api';
 
 export const recoveryMutations = {
@@ -9,16 +11,19 @@ export const recoveryMutations = {
     mutationOptions({
       mutationKey: ['recovery', 'plan'] as const,
       mutationFn: (input: CallInput<'recovery.plan'>) => call('recovery.plan', input),
+      meta: { inlineErrors: true },
     }),
   apply: (client: QueryClient) =>
     mutationOptions({
       mutationKey: ['recovery', 'apply'] as const,
       mutationFn: (input: CallInput<'recovery.apply'>) => call('recovery.apply', input),
+      meta: { inlineErrors: true },
       onSuccess: (run) => {
         notify(
           'success',
-          `${run.action === 'sync' ? 'Sync' : 'Recover'} applied to ${run.usersChanged} users.`,
+          `${run.action === 'sync' ? 'Sync' : 'Recover'} applied to ${plural(run.usersChanged, 'user')}.`,
         );
+        markWrite();
         // Balances, totals and histories of any user may have changed.
         return client.invalidateQueries();
       },

@@ -1,12 +1,13 @@
 import type { Discrepancy, ScanSort } from '../../../../shared/contract';
-import { formatSignedPoints } from '../../../../shared/format';
+import { formatCount, formatSignedPoints } from '../../../../shared/format';
 import { hrefOf } from '../../app/router';
+import { kindLabel } from '../../lib/labels';
 
 /** The points a finding puts in doubt, as the scan sorts them. */
 export const stakeOf = (d: Discrepancy) =>
   Math.abs(d.difference ?? (d.code === 'missing_user_points' ? (d.expected ?? 0) : 0));
 
-const num = (v: number | null) => (v === null ? '—' : v.toLocaleString());
+const num = (v: number | null) => (v === null ? '—' : formatCount(v));
 
 interface Props {
   items: Discrepancy[];
@@ -30,7 +31,7 @@ function SortHeader({ by, title, sort }: { by: ScanSort; title: string; sort: Pr
 /** Discrepancies with the user (a link to their page), the values and the recommendation. */
 export function DiscrepancyTable({ items, label, sort }: Props) {
   return (
-    <table className="simple-table audit-table" aria-label={label}>
+    <table className="simple-table audit-table sticky-head" aria-label={label}>
       <thead>
         <tr>
           <SortHeader by="userId" title="User" sort={sort} />
@@ -55,11 +56,13 @@ export function DiscrepancyTable({ items, label, sort }: Props) {
             <td>
               <a href={hrefOf(['users', d.userId])}>{d.userId}</a>
             </td>
-            <td className="mono">{d.code}</td>
+            <td title={d.code} data-code={d.code}>
+              {kindLabel(d.code)}
+            </td>
             <td className="num">{num(d.stored)}</td>
             <td className="num">{num(d.expected)}</td>
             <td className="num">{d.difference === null ? '—' : formatSignedPoints(d.difference)}</td>
-            <td className="num">{stakeOf(d).toLocaleString()}</td>
+            <td className="num">{formatCount(stakeOf(d))}</td>
             <td>
               <strong>{d.recommendation.action}</strong> {d.recommendation.effect.replace(/^\w+: /, '')}
             </td>

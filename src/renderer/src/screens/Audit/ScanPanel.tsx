@@ -2,12 +2,16 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react';
 import type { DiscrepancyKind, ScanSort, ScanSummary } from '../../../../shared/contract';
 import { DISCREPANCY_KINDS } from '../../../../shared/contract/audit';
+import { formatCount, formatDate, formatDuration, formatPoints } from '../../../../shared/format';
+import { Button } from '../../components/Button';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { kindLabel } from '../../lib/labels';
+import { StaleNotice } from './StaleNotice';
 import { auditMutations } from '../../data/audit.mutations';
 import { auditQueries } from '../../data/audit.queries';
 import { DiscrepancyTable } from './DiscrepancyTable';
 import { KindChart } from './KindChart';
-import { ReportExport } from './ReportExport';
+import { ReportExport } from '../../components/ReportExport';
 
 function ScanProgress({ scan }: { scan: ScanSummary | undefined }) {
   const cancel = useMutation(auditMutations.cancelScan());
@@ -27,28 +31,30 @@ function ScanProgress({ scan }: { scan: ScanSummary | undefined }) {
       </div>
       <p className="muted" data-testid="scan-status">
         {scan && total !== null
-          ? `Scanned ${scan.usersScanned.toLocaleString()} of ${total.toLocaleString()} users`
+          ? `Scanned ${formatCount(scan.usersScanned)} of ${formatCount(total)} users`
           : 'Starting the scan…'}
       </p>
-      <button
-        type="button"
-        className="button button-small"
-        disabled={!scan || cancel.isPending || cancel.data?.cancelled === true}
-        onClick={() => scan && cancel.mutate(scan.scanId)}
-      >
-        {cancel.data?.cancelled ? 'Cancelling…' : 'Cancel'}
-      </button>
+      <div>
+        <Button
+          variant="danger"
+          size="small"
+          disabled={!scan || cancel.isPending || cancel.data?.cancelled === true}
+          onClick={() => scan && cancel.mutate(scan.scanId)}
+        >
+          {cancel.data?.cancelled ? 'Cancelling…' : 'Cancel scan'}
+        </Button>
+      </div>
     </div>
   );
 }
 
 function SummaryCards({ scan }: { scan: ScanSummary }) {
   const cards: Array<[string, string]> = [
-    ['Users scanned', scan.usersScanned.toLocaleString()],
-    ['Transactions', scan.transactionsScanned.toLocaleString()],
-    ['Users with discrepancies', scan.usersWithDiscrepancies.toLocaleString()],
-    ['Discrepancies', scan.discrepancies.toLocaleString()],
-    ['Points at stake', scan.pointsAtStake.toLocaleString()],
+    ['Users scanned', formatCount(scan.usersScanned)],
+    ['Transactions', formatCount(scan.transactionsScanned)],
+    ['Users with discrepancies', formatCount(scan.usersWithDiscrepancies)],
+    ['Discrepancies', formatCount(scan.discrepancies)],
+    ['Points at stake', formatPoints(scan.pointsAtStake)],
   ];
   return (
     <dl className="stats audit-cards" aria-label="Scan summary">
@@ -86,8 +92,7 @@ function Results({ scan }: { scan: ScanSummary }) {
               checked={kinds.includes(k)}
               onChange={(e) => setKinds(e.target.checked ? [...kinds, k] : kinds.filter((x) => x !== k))}
             />
-            <span className="mono">{k}</span>{' '}
-            <span className="muted">({scan.byKind[k].count.toLocaleString()})</span>
+            <span title={k}>{kindLabel(k)}</span> <span>({formatCount(scan.byKind[k].count)})</span>
           </label>
         ))}
       </div>
@@ -144,10 +149,11 @@ export function ScanPanel() {
       {shown ? (
         <>
           <p className="muted">
-            Scan {shown.scanId} by {shown.startedBy}, {new Date(shown.startedAt).toLocaleString()}
-            {shown.seconds !== null && `, ${shown.seconds} s`}
+            Scan {shown.scanId} by {shown.startedBy}, {formatDate(shown.startedAt)}
+            {shown.seconds !== null && `, took ${formatDuration(shown.seconds * 1000)}`}
             {shown.verifyChain ? ', hash chains verified' : ', hash chains not checked'}.
           </p>
+          <StaleNotice scan={shown} />
           <SummaryCards scan={shown} />
           {shown.discrepancies === 0 ? (
             <p className="notice notice-info">Every user's copies agree with the log.</p>

@@ -1,18 +1,19 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { UserAudit as Audit } from '../../../../shared/contract';
-import { formatPoints } from '../../../../shared/format';
+import { formatCount, formatPoints } from '../../../../shared/format';
+import { Badge } from '../../components/Badge';
 import { hrefOf, navigate } from '../../app/router';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { auditQueries } from '../../data/audit.queries';
 import { DiscrepancyTable } from './DiscrepancyTable';
-import { ReportExport } from './ReportExport';
+import { ReportExport } from '../../components/ReportExport';
 
-function Badge({ ok, label, detail }: { ok: boolean; label: string; detail?: string | undefined }) {
+function Check({ ok, label, detail }: { ok: boolean; label: string; detail?: string | undefined }) {
   return (
-    <span className={`badge audit-badge ${ok ? 'audit-ok' : 'audit-bad'}`} title={detail}>
-      {ok ? '✓' : '✗'} {label}
-    </span>
+    <Badge tone={ok ? 'ok' : 'bad'} className="audit-badge" title={detail}>
+      {label}
+    </Badge>
   );
 }
 
@@ -27,11 +28,27 @@ function Result({ audit }: { audit: Audit }) {
   return (
     <div className="audit-user">
       <div className="audit-badges" aria-label="Integrity">
-        <Badge ok={audit.dataIntegrity.transactionsMatchUserPoints} label="user_points matches the log" />
-        <Badge ok={audit.dataIntegrity.legacyRewardsMatch} label="legacy rewards match" />
-        <Badge
+        <Check
+          ok={audit.dataIntegrity.transactionsMatchUserPoints}
+          label={
+            audit.dataIntegrity.transactionsMatchUserPoints
+              ? 'Stored balance matches the log'
+              : 'Stored balance differs from the log'
+          }
+          detail="user_points compared with SUM(points) of points_transactions"
+        />
+        <Check
+          ok={audit.dataIntegrity.legacyRewardsMatch}
+          label={audit.dataIntegrity.legacyRewardsMatch ? 'Legacy copy matches' : 'Legacy copy differs'}
+          detail="users.rewards compared with the log's balance"
+        />
+        <Check
           ok={chain.verified}
-          label={chain.verified ? `hash chain intact (${chain.rowsChecked} rows)` : 'hash chain broken'}
+          label={
+            chain.verified
+              ? `Hash chain intact (${formatCount(chain.rowsChecked)} rows)`
+              : 'Hash chain broken'
+          }
           detail={chain.firstBreak?.message}
         />
       </div>
@@ -42,19 +59,19 @@ function Result({ audit }: { audit: Audit }) {
       )}
       <dl className="stats">
         <div className="stat">
-          <dt>Balance (log)</dt>
+          <dt>Balance in the log</dt>
           <dd>{formatPoints(audit.summary.current_points)}</dd>
         </div>
         <div className="stat">
-          <dt>user_points</dt>
+          <dt title="user_points.points">Stored balance</dt>
           <dd>{audit.userPointsRecord ? formatPoints(audit.userPointsRecord.points) : 'missing'}</dd>
         </div>
         <div className="stat">
-          <dt>users.rewards</dt>
+          <dt title="users.rewards">Legacy copy</dt>
           <dd>{formatPoints(audit.legacyRewards.rewards)}</dd>
         </div>
         <div className="stat">
-          <dt>Earned / redeemed (log)</dt>
+          <dt>Earned / redeemed in the log</dt>
           <dd>
             {formatPoints(audit.summary.total_points_earned)} /{' '}
             {formatPoints(audit.summary.total_points_redeemed)}
@@ -62,7 +79,7 @@ function Result({ audit }: { audit: Audit }) {
         </div>
         <div className="stat">
           <dt>Transactions</dt>
-          <dd>{audit.summary.total_transactions.toLocaleString()}</dd>
+          <dd>{formatCount(audit.summary.total_transactions)}</dd>
         </div>
       </dl>
       <p>

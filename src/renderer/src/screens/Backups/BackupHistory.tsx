@@ -1,3 +1,4 @@
+import { formatDate } from '../../../../shared/format';
 import { useQuery } from '@tanstack/react-query';
 import { hrefOf } from '../../app/router';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -34,7 +35,7 @@ export function BackupHistory() {
           <tbody>
             {items.map((e) => (
               <tr key={e.id}>
-                <td>{new Date(e.at).toLocaleString()}</td>
+                <td>{formatDate(e.at)}</td>
                 <td>{e.actor}</td>
                 <td className="mono">{e.action.replace('backup.', '')}</td>
                 <td className="mono">{pathOf(e.input)}</td>

@@ -1,4 +1,6 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { formatCount } from '../../../../shared/format';
+import { sessionQueries } from '../../data/session.queries';
 import { useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { backupMutations } from '../../data/backup.mutations';
@@ -6,6 +8,12 @@ import { useRoleGate } from '../../lib/useRoleGate';
 import { FileField } from './FileField';
 import { JobProgress } from './JobProgress';
 import { parseUserIds } from './userIds';
+
+/** `pointkeeper-<db>-<date>.ndjson.gz`: which database and which day, before anyone opens it. */
+export function backupFileName(database: string, at = new Date()): string {
+  const day = `${at.getFullYear()}-${String(at.getMonth() + 1).padStart(2, '0')}-${String(at.getDate()).padStart(2, '0')}`;
+  return `pointkeeper-${database.replace(/[^A-Za-z0-9_.-]/g, '_')}-${day}.ndjson.gz`;
+}
 
 /** Export: everything or some users, to a file, with progress and cancel. */
 export function ExportCard() {
@@ -17,6 +25,7 @@ export function ExportCard() {
   const [jobId, setJobId] = useState<string | null>(null);
   const run = useMutation(backupMutations.export(client));
   const users = parseUserIds(usersText);
+  const database = useQuery(sessionQueries.whoami()).data?.database ?? 'database';
   const invalid = path.trim() === '' || (!everything && 'error' in users);
 
   const submit = (e: FormEvent) => {
@@ -72,6 +81,7 @@ export function ExportCard() {
           id="export-path"
           label="Backup file (.ndjson, or .ndjson.gz to compress)"
           kind="save"
+          defaultName={backupFileName(database)}
           value={path}
           onChange={setPath}
         />
@@ -92,7 +102,7 @@ export function ExportCard() {
         <dl className="stats" data-testid="export-result">
           <div className="stat">
             <dt>Rows</dt>
-            <dd>{run.data.rows.toLocaleString()}</dd>
+            <dd>{formatCount(run.data.rows)}</dd>
           </div>
           <div className="stat">
             <dt>Size</dt>
@@ -100,7 +110,7 @@ export function ExportCard() {
           </div>
           <div className="stat">
             <dt>Rate</dt>
-            <dd>{run.data.rowsPerSecond.toLocaleString()} rows/s</dd>
+            <dd>{formatCount(run.data.rowsPerSecond)} rows/s</dd>
           </div>
           <div className="stat">
             <dt>SHA-256</dt>

@@ -11,19 +11,22 @@ interface Props {
   onChange(path: string): void;
   /** save: a new file (the dialog asks before overwriting); open: an existing one. */
   kind: 'save' | 'open';
+  /** The name the save dialog proposes. */
+  defaultName?: string;
 }
 
 /** A backup file's path: typed, or chosen in the system's own file dialog. */
-export function FileField({ id, label, value, onChange, kind }: Props) {
+export function FileField({ id, label, value, onChange, kind, defaultName }: Props) {
   const choose = useMutation({
     mutationFn: () =>
       kind === 'save'
         ? call('dialog.saveFile', {
             title: 'Save backup',
-            defaultName: 'pointkeeper-backup.ndjson.gz',
+            defaultName: defaultName ?? 'pointkeeper-backup.ndjson.gz',
             filters: FILTERS,
           })
         : call('dialog.openFile', { title: 'Open backup', filters: FILTERS }),
+    meta: { inlineErrors: true },
     onSuccess: (picked) => picked.path && onChange(picked.path),
   });
   return (
@@ -34,7 +37,7 @@ export function FileField({ id, label, value, onChange, kind }: Props) {
           id={id}
           className="mono"
           value={value}
-          placeholder="/path/to/backup.ndjson.gz"
+          placeholder={`/path/to/${defaultName ?? 'backup.ndjson.gz'}`}
           spellCheck={false}
           onChange={(e) => onChange(e.target.value)}
         />

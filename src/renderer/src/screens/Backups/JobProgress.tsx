@@ -1,8 +1,8 @@
+import { formatCount, formatDuration } from '../../../../shared/format';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { Button } from '../../components/Button';
 import { backupMutations } from '../../data/backup.mutations';
 import { backupQueries } from '../../data/backup.queries';
-
-const duration = (s: number) => (s >= 90 ? `${Math.round(s / 60)} min` : `${s} s`);
 
 /** A running export, restore or verify: rows, rate and estimate, and a Cancel that leaves nothing behind. */
 export function JobProgress({ jobId, label }: { jobId: string; label: string }) {
@@ -26,19 +26,22 @@ export function JobProgress({ jobId, label }: { jobId: string; label: string }) 
       </div>
       <p className="muted" data-testid="job-status">
         {job
-          ? `${job.phase}: ${job.rows.toLocaleString()}${job.totalRows ? ` of ${job.totalRows.toLocaleString()}` : ''} rows`
+          ? `${job.phase}: ${formatCount(job.rows)}${job.totalRows ? ` of ${formatCount(job.totalRows)}` : ''} rows`
           : 'Starting…'}
-        {job && job.rowsPerSecond > 0 && ` · ${job.rowsPerSecond.toLocaleString()} rows/s`}
-        {job?.etaSeconds != null && ` · about ${duration(job.etaSeconds)} left`}
+        {job && job.rowsPerSecond > 0 && ` · ${formatCount(job.rowsPerSecond)} rows/s`}
+        {job?.etaSeconds != null && ` · about ${formatDuration(job.etaSeconds * 1000)} left`}
       </p>
-      <button
-        type="button"
-        className="button button-small"
-        disabled={cancel.isPending || cancel.data?.cancelled === true}
-        onClick={() => cancel.mutate(jobId)}
-      >
-        {cancel.data?.cancelled ? 'Cancelling…' : 'Cancel'}
-      </button>
+      {/* Its own row, sized to its text: stretched across the grid it looked like a text field. */}
+      <div>
+        <Button
+          variant="danger"
+          size="small"
+          disabled={cancel.isPending || cancel.data?.cancelled === true}
+          onClick={() => cancel.mutate(jobId)}
+        >
+          {cancel.data?.cancelled ? 'Cancelling…' : 'Cancel'}
+        </Button>
+      </div>
     </div>
   );
 }

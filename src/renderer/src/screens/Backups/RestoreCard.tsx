@@ -1,3 +1,4 @@
+import { formatCount } from '../../../../shared/format';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { RestoreMode } from '../../../../shared/contract';
@@ -129,7 +130,7 @@ export function RestoreCard() {
             <strong>
               {verify.data.ok ? 'The backup restores cleanly.' : 'The backup does not restore cleanly.'}
             </strong>{' '}
-            {verify.data.rows.toLocaleString()} rows, {verify.data.users.toLocaleString()} users,{' '}
+            {formatCount(verify.data.rows)} rows, {formatCount(verify.data.users)} users,{' '}
             {verify.data.chainBreaks} broken chain links, {verify.data.copyMismatches} copy mismatches (
             {verify.data.seconds} s).
           </div>

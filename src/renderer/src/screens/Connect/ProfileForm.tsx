@@ -7,7 +7,7 @@ import { tlsWarning } from './describeProfile';
 import { desktop } from '../../data/desktop';
 import { profilesMutations } from '../../data/profiles.mutations';
 import { fieldErrors, parseWhole } from '../../lib/fieldErrors';
-import { Field } from '../Users/points/Field';
+import { Field } from '../../components/Field';
 
 interface Props {
   /** The profile edited, or null to add one. */

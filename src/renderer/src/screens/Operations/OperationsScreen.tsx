@@ -1,15 +1,27 @@
 import './operations.css';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { OperationEntry } from '../../../../shared/contract';
-import { formatLocalDateTime } from '../../../../shared/format';
-import { ErrorNotice } from '../../components/ErrorNotice';
+import { formatDate } from '../../../../shared/format';
 import { hrefOf, navigate, type Route } from '../../app/router';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { ReportExport } from '../../components/ReportExport';
 import { operationsQueries, type OperationFilters } from '../../data/operations.queries';
+import { actionLabel } from '../../lib/labels';
+import { OutcomeBadge } from './OutcomeBadge';
 
-const ROW_HEIGHT = 32;
-const DOMAINS = ['points.', 'redemptions.', 'audit.', 'recovery.', 'backup.', 'demo.', 'profiles.'];
+const ROW_HEIGHT = 34;
+const DOMAINS = [
+  'points.',
+  'redemptions.',
+  'audit.',
+  'report.',
+  'recovery.',
+  'backup.',
+  'demo.',
+  'profiles.',
+];
 
 /** Filters live in the route, so other screens can link to "the backups in the log". */
 function filtersOf(route: Route): OperationFilters {
@@ -61,15 +73,13 @@ function Filters({ value }: { value: OperationFilters }) {
 
 function Detail({ entry }: { entry: OperationEntry }) {
   return (
-    <section className="card operation-detail" aria-label={`Operation ${entry.id}`}>
+    <section className="card operation-detail" aria-label={`Operation ${entry.id}`} tabIndex={0}>
       <h2 className="card-title">
-        #{entry.id} {entry.action}{' '}
-        <span className={`badge ${entry.outcome === 'ok' ? 'badge-ok' : 'badge-error'}`}>
-          {entry.outcome === 'ok' ? 'ok' : entry.errorCode}
-        </span>
+        #{entry.id} {actionLabel(entry.action)} <span className="mono">{entry.action}</span>{' '}
+        <OutcomeBadge entry={entry} />
       </h2>
-      <p className="muted">
-        {formatLocalDateTime(entry.at)} by {entry.actor}
+      <p>
+        {formatDate(entry.at, { seconds: true })} by {entry.actor}
       </p>
       <h3>Input</h3>
       <pre className="mono">{JSON.stringify(entry.input, null, 2)}</pre>
@@ -79,13 +89,25 @@ function Detail({ entry }: { entry: OperationEntry }) {
   );
 }
 
-/** Every write and action, newest first: who, what, with what input, and how it ended. */
+const exportTarget = (f: OperationFilters) => ({
+  report: 'operations' as const,
+  ...(f.action ? { actionPrefix: f.action } : {}),
+  ...(f.actor ? { actor: f.actor } : {}),
+  ...(f.outcome ? { outcome: f.outcome } : {}),
+});
+
+/**
+ * Every write and action, newest first: who, what, with what input, and how it ended. The grid
+ * is one Tab stop (the active row); ↑/↓, PageUp/PageDown, Home/End move and select.
+ */
 export function OperationsScreen({ route }: { route: Route }) {
   const filters = filtersOf(route);
+  const [active, setActive] = useState(0);
   const [selected, setSelected] = useState<OperationEntry | null>(null);
   const list = useInfiniteQuery(operationsQueries.list(filters));
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
   const scrollRef = useRef<HTMLDivElement>(null);
+  const focusWanted = useRef(false);
   // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler in this project
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -99,6 +121,33 @@ export function OperationsScreen({ route }: { route: Route }) {
   useEffect(() => {
     if (hasNextPage && !isFetchingNextPage && lastIndex >= rows.length - 20) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage, lastIndex, rows.length]);
+  useEffect(() => {
+    if (!focusWanted.current) return;
+    const row = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${active}"]`);
+    if (row) {
+      row.focus({ preventScroll: true });
+      focusWanted.current = false;
+    }
+  });
+  const moveTo = (index: number) => {
+    if (rows.length === 0) return;
+    const next = Math.max(0, Math.min(rows.length - 1, index));
+    focusWanted.current = true;
+    setActive(next);
+    setSelected(rows[next]!);
+    virtualizer.scrollToIndex(next, { align: 'auto' });
+  };
+  const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 320) / ROW_HEIGHT) - 1);
+  const onKeyDown = (e: KeyboardEvent) => {
+    const step: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
+    if (e.key in step) moveTo(active + step[e.key]!);
+    else if (e.key === 'Home') moveTo(0);
+    else if (e.key === 'End') moveTo(rows.length - 1);
+    else if (e.key === 'Enter' || e.key === ' ') setSelected(rows[active] ?? null);
+    else return;
+    e.preventDefault();
+  };
+  const current = Math.min(active, Math.max(0, rows.length - 1));
   return (
     <section className="screen" aria-labelledby="operations-title">
       <header className="screen-header">
@@ -110,7 +159,7 @@ export function OperationsScreen({ route }: { route: Route }) {
         <ErrorNotice title="Could not load the operations log" error={list.error} onRetry={list.refetch} />
       )}
       <div className="operations-layout">
-        <div className="results operations-table" role="grid" aria-label="Operations">
+        <div className="results operations-table" role="grid" aria-label="Operations" onKeyDown={onKeyDown}>
           <div className="results-row operations-row results-head" role="row">
             {['ID', 'When', 'Login', 'Action', 'Outcome'].map((h) => (
               <span key={h} role="columnheader">
@@ -127,27 +176,24 @@ export function OperationsScreen({ route }: { route: Route }) {
                     key={op.id}
                     className={`results-row operations-row${selected?.id === op.id ? ' selected' : ''}`}
                     role="row"
-                    tabIndex={0}
+                    tabIndex={item.index === current ? 0 : -1}
                     aria-selected={selected?.id === op.id}
+                    aria-rowindex={item.index + 2}
+                    data-index={item.index}
                     data-testid={`op-${op.id}`}
-                    onClick={() => setSelected(op)}
-                    onKeyDown={(e) => e.key === 'Enter' && setSelected(op)}
+                    onClick={() => (setActive(item.index), setSelected(op))}
                     style={{ height: item.size, transform: `translateY(${item.start}px)` }}
                   >
                     <span role="gridcell" className="mono">
                       {op.id}
                     </span>
-                    <span role="gridcell" className="muted">
-                      {formatLocalDateTime(op.at)}
-                    </span>
+                    <span role="gridcell">{formatDate(op.at, { seconds: true })}</span>
                     <span role="gridcell">{op.actor}</span>
-                    <span role="gridcell" className="mono">
-                      {op.action}
+                    <span role="gridcell" className="operation-action" title={actionLabel(op.action)}>
+                      <span className="mono">{op.action}</span>
                     </span>
                     <span role="gridcell">
-                      <span className={`badge ${op.outcome === 'ok' ? 'badge-ok' : 'badge-error'}`}>
-                        {op.outcome === 'ok' ? 'ok' : op.errorCode}
-                      </span>
+                      <OutcomeBadge entry={op} />
                     </span>
                   </div>
                 );
@@ -160,6 +206,14 @@ export function OperationsScreen({ route }: { route: Route }) {
         </div>
         {selected && <Detail entry={selected} />}
       </div>
+      <section className="card" aria-label="Export the operations log">
+        <ReportExport
+          label="the operations log as filtered"
+          defaultName="operations-log"
+          initialFormat="csv"
+          target={exportTarget(filters)}
+        />
+      </section>
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { formatCount } from '../../../../shared/format';
 import { useState } from 'react';
 import type { RecoveryPlan } from '../../../../shared/contract';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -36,11 +37,11 @@ export function ApplyDialog({ plan, busy, onConfirm, onCancel }: Props) {
         <>
           <p>
             {plan.action === 'sync' ? 'Sync' : 'Recover'} {describeScope(plan.scope)}:{' '}
-            <strong>{plan.totals.usersChanged.toLocaleString()}</strong> users change
+            <strong>{formatCount(plan.totals.usersChanged)}</strong> users change
             {plan.totals.adjustments.count > 0 &&
-              `, ${plan.totals.adjustments.count.toLocaleString()} ${plan.totals.adjustments.count === 1 ? 'adjustment is' : 'adjustments are'} added to the log`}
+              `, ${formatCount(plan.totals.adjustments.count)} ${plan.totals.adjustments.count === 1 ? 'adjustment is' : 'adjustments are'} added to the log`}
             {plan.totals.balancesLowered.users > 0 &&
-              `, ${plan.totals.balancesLowered.users.toLocaleString()} ${plan.totals.balancesLowered.users === 1 ? 'balance goes' : 'balances go'} down`}
+              `, ${formatCount(plan.totals.balancesLowered.users)} ${plan.totals.balancesLowered.users === 1 ? 'balance goes' : 'balances go'} down`}
             . Exactly the previewed plan is applied; if anything changed since, nothing is.
           </p>
           <div className="field">

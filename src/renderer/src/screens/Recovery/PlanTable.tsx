@@ -1,5 +1,6 @@
 import type { ColumnChange, RecoveryPlan, UserRecoveryPlan } from '../../../../shared/contract';
-import { formatLocalDateTime, formatSignedPoints } from '../../../../shared/format';
+import { formatCount, formatLocalDateTime, formatSignedPoints } from '../../../../shared/format';
+import { columnLabel } from '../../lib/labels';
 import { hrefOf } from '../../app/router';
 
 const DECISION_LABELS: Record<UserRecoveryPlan['decision'], string> = {
@@ -13,7 +14,7 @@ const DECISION_LABELS: Record<UserRecoveryPlan['decision'], string> = {
 
 function value(column: ColumnChange['column'], v: ColumnChange['before']): string {
   if (v === null) return '—';
-  if (typeof v === 'number') return v.toLocaleString();
+  if (typeof v === 'number') return formatCount(v);
   return column.endsWith('last_earned_at') && /^\d{4}-/.test(v) ? formatLocalDateTime(v) : v;
 }
 
@@ -41,7 +42,9 @@ function UserRows({ user }: { user: UserRecoveryPlan }) {
             )}
             {change && (
               <>
-                <td className="mono">{change.column}</td>
+                <td title={change.column} data-column={change.column}>
+                  {columnLabel(change.column)}
+                </td>
                 <td className="num">{value(change.column, change.before)}</td>
                 <td className={`num ${lowered && change.column === 'user_points.points' ? 'debit' : ''}`}>
                   {value(change.column, change.after)}
@@ -50,7 +53,7 @@ function UserRows({ user }: { user: UserRecoveryPlan }) {
             )}
             {tx && (
               <>
-                <td className="mono">new adjustment</td>
+                <td>new adjustment</td>
                 <td className="num">—</td>
                 <td className="num credit" title={tx.description}>
                   {formatSignedPoints(tx.points)}
@@ -78,12 +81,12 @@ function UserRows({ user }: { user: UserRecoveryPlan }) {
 export function PlanTable({ plan }: { plan: RecoveryPlan }) {
   return (
     <div className="plan-table-wrap">
-      <table className="simple-table plan-table" aria-label="Planned changes">
+      <table className="simple-table plan-table sticky-head" aria-label="Planned changes">
         <thead>
           <tr>
             <th className="num">User</th>
             <th>Decision</th>
-            <th>Column</th>
+            <th>Figure</th>
             <th className="num">Before</th>
             <th className="num">After</th>
             <th>Why</th>
@@ -97,7 +100,7 @@ export function PlanTable({ plan }: { plan: RecoveryPlan }) {
       </table>
       {plan.truncated && (
         <p className="muted">
-          Only the first {plan.users.length.toLocaleString()} users are listed; the totals count every user.
+          Only the first {formatCount(plan.users.length)} users are listed; the totals count every user.
         </p>
       )}
     </div>

@@ -1,9 +1,9 @@
 import type { RecoveryPlan } from '../../../../shared/contract';
-import { formatSignedPoints } from '../../../../shared/format';
+import { formatCount, formatSignedPoints } from '../../../../shared/format';
 
 /** "3 (+120)", or "none" rather than "0 (-0)". */
 const usersAndPoints = (users: number, points: number) =>
-  users === 0 ? 'none' : `${users.toLocaleString()} (${formatSignedPoints(points)})`;
+  users === 0 ? 'none' : `${formatCount(users)} (${formatSignedPoints(points)})`;
 
 function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
   return (
@@ -18,9 +18,9 @@ export function PlanTotals({ plan }: { plan: RecoveryPlan }) {
   const t = plan.totals;
   return (
     <dl className="stats plan-totals">
-      <Stat label="Users checked" value={t.usersInScope.toLocaleString()} testId="plan-in-scope" />
-      <Stat label="Users changed" value={t.usersChanged.toLocaleString()} testId="plan-changed" />
-      <Stat label="Rows created" value={t.rowsCreated.toLocaleString()} testId="plan-rows-created" />
+      <Stat label="Users checked" value={formatCount(t.usersInScope)} testId="plan-in-scope" />
+      <Stat label="Users changed" value={formatCount(t.usersChanged)} testId="plan-changed" />
+      <Stat label="Rows created" value={formatCount(t.rowsCreated)} testId="plan-rows-created" />
       <Stat
         label="Balances raised"
         value={usersAndPoints(t.balancesRaised.users, t.balancesRaised.points)}
@@ -37,7 +37,7 @@ export function PlanTotals({ plan }: { plan: RecoveryPlan }) {
         testId="plan-adjustments"
       />
       {t.usersBlocked > 0 && (
-        <Stat label="Blocked" value={t.usersBlocked.toLocaleString()} testId="plan-blocked" />
+        <Stat label="Blocked" value={formatCount(t.usersBlocked)} testId="plan-blocked" />
       )}
     </dl>
   );

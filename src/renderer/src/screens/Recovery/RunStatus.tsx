@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import type { RecoveryRun } from '../../../../shared/contract';
-import { formatSignedPoints } from '../../../../shared/format';
+import { formatCount, formatDate, formatSignedPoints } from '../../../../shared/format';
 import { hrefOf } from '../../app/router';
 import { recoveryQueries } from '../../data/recovery.queries';
 
@@ -31,6 +31,11 @@ export function RunProgress({ runId }: { runId: string }) {
   );
 }
 
+/** "Recover, 2026-12-02 14:05 by alice": what a person calls a run; its id stays in the tooltip. */
+export function runName(run: Pick<RecoveryRun, 'action' | 'startedAt' | 'actor'>): string {
+  return `${run.action === 'sync' ? 'Sync' : 'Recover'}, ${formatDate(run.startedAt)} by ${run.actor}`;
+}
+
 export function RunResult({ run }: { run: RecoveryRun }) {
   return (
     <section className="card" aria-label="Result" data-testid="recovery-result">
@@ -40,16 +45,16 @@ export function RunResult({ run }: { run: RecoveryRun }) {
       <dl className="stats">
         <div className="stat">
           <dt>Users changed</dt>
-          <dd data-testid="result-changed">{run.usersChanged.toLocaleString()}</dd>
+          <dd data-testid="result-changed">{formatCount(run.usersChanged)}</dd>
         </div>
         <div className="stat">
           <dt>Rows created</dt>
-          <dd>{run.rowsCreated.toLocaleString()}</dd>
+          <dd>{formatCount(run.rowsCreated)}</dd>
         </div>
         <div className="stat">
           <dt>Adjustments</dt>
           <dd>
-            {run.adjustments.toLocaleString()} ({formatSignedPoints(run.adjustmentPoints)})
+            {formatCount(run.adjustments)} ({formatSignedPoints(run.adjustmentPoints)})
           </dd>
         </div>
         <div className="stat">
@@ -60,7 +65,7 @@ export function RunResult({ run }: { run: RecoveryRun }) {
         </div>
       </dl>
       <p className="muted">
-        Run <span className="mono">{run.runId}</span> by {run.actor}.{' '}
+        Run <span title={`Run id ${run.runId}`}>{runName(run)}</span>.{' '}
         <a href={hrefOf(['operations'], { action: 'recovery.' })}>See it in the operations log</a>
       </p>
     </section>

@@ -1,3 +1,4 @@
+import { formatCount } from '../../../../shared/format';
 import type { RecoveryScope } from '../../../../shared/contract';
 import { MAX_SCOPE_USERS } from '../../../../shared/contract/recovery';
 
@@ -11,7 +12,7 @@ export function parseUserIds(text: string): { ids: number[] } | { error: string 
   if (bad !== undefined) return { error: `"${bad}" is not a user id.` };
   const ids = [...new Set(parts.map(Number))];
   if (ids.length > MAX_SCOPE_USERS)
-    return { error: `At most ${MAX_SCOPE_USERS.toLocaleString()} users; choose "every user" instead.` };
+    return { error: `At most ${formatCount(MAX_SCOPE_USERS)} users; choose "every user" instead.` };
   return { ids };
 }
 

@@ -1,5 +1,5 @@
 import type { UserDetail } from '../../../../shared/contract';
-import { formatLocalDateTime, formatPoints } from '../../../../shared/format';
+import { formatCount, formatLocalDateTime, formatPoints } from '../../../../shared/format';
 
 const pointsOrNone = (points: number | null) => (points === null ? '—' : formatPoints(points));
 
@@ -33,7 +33,7 @@ export function BalanceCard({ user }: { user: UserDetail }) {
           testId="user-total-redeemed"
         />
         <Stat label="Last earned" value={formatLocalDateTime(user.lastEarnedAt)} testId="user-last-earned" />
-        <Stat label="Transactions" value={user.transactionCount.toLocaleString()} testId="user-tx-count" />
+        <Stat label="Transactions" value={formatCount(user.transactionCount)} testId="user-tx-count" />
         <Stat
           label="Legacy rewards copy"
           value={formatPoints(user.legacyRewards)}

@@ -1,3 +1,4 @@
+import { formatCount } from '../../../../shared/format';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { contract } from '../../../../shared/contract';
 import { roleAllows } from '../../../../shared/roles';
@@ -6,7 +7,7 @@ import { DEMO_DEFAULTS, demoMutations } from '../../data/demo.mutations';
 import { demoQueries } from '../../data/demo.queries';
 import { sessionQueries } from '../../data/session.queries';
 
-const n = (v: number) => v.toLocaleString();
+const n = (v: number) => formatCount(v);
 
 /** Shown only while the database has no users: an admin may fill it with demo data. */
 export function DemoDataOffer() {

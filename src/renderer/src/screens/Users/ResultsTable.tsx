@@ -53,8 +53,8 @@ export function ResultsTable({ id, rows, active, hasMore, onActivate, onOpen, on
         </span>
         <span role="columnheader">Joined</span>
       </div>
-      <div className="results-scroll" ref={scrollRef}>
-        <div className="results-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
+      <div className="results-scroll" ref={scrollRef} role="rowgroup" tabIndex={0}>
+        <div className="results-body" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const user = rows[item.index];
             const style = { height: item.size, transform: `translateY(${item.start}px)` };

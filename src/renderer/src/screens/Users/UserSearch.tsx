@@ -1,3 +1,4 @@
+import { formatCount } from '../../../../shared/format';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { UserSummary } from '../../../../shared/contract';
@@ -16,7 +17,7 @@ const RESULTS_ID = 'user-results';
 
 function summary(count: number, more: boolean): string {
   if (count === 0) return '';
-  return `${count.toLocaleString()}${more ? '+' : ''} ${count === 1 ? 'match' : 'matches'}`;
+  return `${formatCount(count)}${more ? '+' : ''} ${count === 1 ? 'match' : 'matches'}`;
 }
 
 /** The search half of the Users screen. The settled query lives in the route (`?q=`). */
@@ -58,7 +59,7 @@ export function UserSearch({ query }: { query: string }) {
 
   const activeUser = rows[active];
   return (
-    <section className="screen" aria-labelledby="users-title">
+    <section className="screen screen-fill" aria-labelledby="users-title">
       <header className="screen-header">
         <h1 id="users-title">Users</h1>
         <SearchInput

@@ -8,6 +8,7 @@ import { Kbd } from '../../components/Kbd';
 import { usersQueries } from '../../data/users.queries';
 import { isEditable } from '../../lib/editable';
 import { BalanceCard } from './BalanceCard';
+import { IntegrityWarning } from './IntegrityWarning';
 import { USER_SECTIONS } from './userSections';
 
 interface Props {
@@ -57,6 +58,7 @@ export function UserView({ userId, query }: Props) {
         {user.data && (
           <>
             <BalanceCard user={user.data} />
+            <IntegrityWarning userId={user.data.id} />
             {USER_SECTIONS.map(({ id, title, Component }) => (
               <section key={id} className="card" aria-label={title}>
                 <h2 className="card-title">{title}</h2>

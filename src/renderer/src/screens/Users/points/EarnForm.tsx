@@ -7,7 +7,7 @@ import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { pointsMutations } from '../../../data/points.mutations';
 import { fieldErrors, newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
 import { useRoleGate } from '../../../lib/useRoleGate';
-import { Field } from './Field';
+import { Field } from '../../../components/Field';
 
 type CreditType = (typeof CREDIT_TYPES)[number];
 

@@ -70,9 +70,7 @@ function Row({
       <span role="gridcell" className="mono">
         {tx.id}
       </span>
-      <span role="gridcell" className="muted">
-        {formatLocalDateTime(tx.createdAt)}
-      </span>
+      <span role="gridcell">{formatLocalDateTime(tx.createdAt)}</span>
       <span role="gridcell">
         <span className={`badge type-${tx.type}`}>{tx.type.replace('_', ' ')}</span>
       </span>
@@ -85,9 +83,7 @@ function Row({
           <span className="badge badge-muted">reversed by #{tx.reversedById}</span>
         )}
       </span>
-      <span role="gridcell" className="muted">
-        {tx.createdBy}
-      </span>
+      <span role="gridcell">{tx.createdBy}</span>
       <span role="gridcell">
         {reversible && (
           <button
@@ -134,14 +130,17 @@ export function HistoryTable({ user }: { user: UserDetail }) {
       )}
       <div className="results history-table" role="grid" aria-label="Transactions">
         <div className="results-row history-row results-head" role="row">
-          {['ID', 'When', 'Type', 'Points', 'Description', 'By', ''].map((h, i) => (
-            <span key={i} role="columnheader" className={h === 'Points' ? 'num' : undefined}>
+          {['ID', 'When', 'Type', 'Points', 'Description', 'By'].map((h) => (
+            <span key={h} role="columnheader" className={h === 'Points' ? 'num' : undefined}>
               {h}
             </span>
           ))}
+          <span role="columnheader">
+            <span className="visually-hidden">Actions</span>
+          </span>
         </div>
-        <div className="results-scroll" ref={scrollRef}>
-          <div className="results-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
+        <div className="results-scroll" ref={scrollRef} role="rowgroup" tabIndex={0}>
+          <div className="results-body" style={{ height: virtualizer.getTotalSize() }}>
             {items.map((item) => {
               const tx = rows[item.index]!;
               return (
@@ -162,10 +161,10 @@ export function HistoryTable({ user }: { user: UserDetail }) {
               );
             })}
           </div>
-          {history.isSuccess && rows.length === 0 && (
-            <p className="muted history-empty">No transactions match.</p>
-          )}
         </div>
+        {history.isSuccess && rows.length === 0 && (
+          <p className="muted history-empty">No transactions match.</p>
+        )}
       </div>
       <ReverseDialog userId={user.id} tx={reversing} onClose={() => setReversing(null)} />
     </div>

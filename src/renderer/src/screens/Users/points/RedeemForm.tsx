@@ -7,7 +7,7 @@ import { pointsMutations } from '../../../data/points.mutations';
 import { pointsQueries } from '../../../data/points.queries';
 import { fieldErrors, newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
 import { useRoleGate } from '../../../lib/useRoleGate';
-import { Field } from './Field';
+import { Field } from '../../../components/Field';
 
 /** Debit points, optionally for a catalogue reward (which fixes the amount). */
 export function RedeemForm({ user }: { user: UserDetail }) {
@@ -33,7 +33,7 @@ export function RedeemForm({ user }: { user: UserDetail }) {
   const errors = fieldErrors(contract['points.redeem'].input, input);
   const balance = user.points ?? 0;
   if (!errors.points && amount > balance)
-    errors.points = `The balance is ${formatPoints(balance)}; short by ${amount - balance}.`;
+    errors.points = `The balance is ${formatPoints(balance)}; short by ${formatPoints(amount - balance)}.`;
   const valid = Object.keys(errors).length === 0;
   const submit = () =>
     redeem.mutate(input, {

@@ -5,7 +5,7 @@ import { formatSignedPoints } from '../../../../../shared/format';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { pointsMutations } from '../../../data/points.mutations';
 import { fieldErrors } from '../../../lib/fieldErrors';
-import { Field } from './Field';
+import { Field } from '../../../components/Field';
 
 /** Reversing needs a reason a later auditor can read; the adjustment row carries it. */
 export function ReverseDialog({
