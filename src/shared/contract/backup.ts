@@ -98,8 +98,11 @@ export interface BalanceChange {
   userId: number;
   /** The stored balance now (user_points.points; 0 without a row). */
   before: number;
-  /** The balance the log will explain after the restore. */
+  /** user_points.points after the restore: exactly what the restore commits. */
   after: number;
+  /** users.rewards (the legacy copy) now (null: a user the restore adds) and after the restore. */
+  rewardsBefore: number | null;
+  rewardsAfter: number;
 }
 
 export interface RowProblem {

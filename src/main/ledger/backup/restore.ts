@@ -6,6 +6,7 @@ import { chainBreaksOf, chainBreaksQuery, type ChainBreak } from '../chain';
 import { logTotalsQuery } from '../logTotals';
 import type { ContentSource } from './content';
 import { writeBackup, type WorkOptions } from './export';
+import { judgeStaged } from './judge';
 import { previewRestore } from './preview';
 import { stageBackup, type Staged } from './stage';
 import { writeStaged } from './write';
@@ -36,6 +37,7 @@ export async function planRestore(
   try {
     const staged = await stageBackup(trx, input.path, options);
     cancelled(options.signal);
+    await judgeStaged(trx, staged, input.mode);
     return await previewRestore(trx, staged, input.path, input.mode);
   } finally {
     await trx.rollback();
@@ -127,6 +129,7 @@ export async function applyRestore(
     cancelled(options.signal);
     options.onProgress({ phase: 'preview', rows: 0, totalRows: null });
     await lockScope(trx);
+    await judgeStaged(trx, staged, input.mode);
     const plan = await previewRestore(trx, staged, input.path, input.mode);
     const safety = await safetyBackup(trx, staged, input, source, options);
     cancelled(options.signal);

@@ -7,6 +7,7 @@ import { AppError } from '../../errors';
 import { chainBreaksQuery } from '../chain';
 import { logTotalsQuery } from '../logTotals';
 import type { WorkOptions } from './export';
+import { judgeStaged } from './judge';
 import { stageBackup } from './stage';
 import { writeStaged } from './write';
 
@@ -61,6 +62,8 @@ export async function verifyBackup(
     const { sha256, rows } = await scratch.transaction(async (trx) => {
       const staged = await stageBackup(trx, path, options);
       if (options.signal.aborted) throw new AppError('CANCELLED', 'Verifying the backup was cancelled.');
+      // The restore's own judgement: a file a restore would refuse is refused here, by the same words.
+      await judgeStaged(trx, staged, 'replace');
       options.onProgress({ phase: 'restore into scratch', rows: 0, totalRows: null });
       await writeStaged(trx, staged, 'replace');
       return { sha256: staged.sha256, rows: Object.values(staged.counts).reduce((s, n) => s + n, 0) };

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { BackupTable, RestoreMode, RestoreResult } from '../../../shared/contract/backup';
 import { insertRestored } from '../append';
 import { logTotalsQuery } from '../logTotals';
+import { source } from './judge';
 import { matchKey, overwrites, sameRow } from './preview';
 import { stagingTable, type Staged } from './stage';
 
@@ -56,29 +57,67 @@ async function removeUserRows(trx: Knex): Promise<Applied> {
   };
 }
 
-/** merge: users who received log rows get their derived copies rebuilt from the log. */
-async function rebuildCopies(trx: Knex, users: Knex.QueryBuilder): Promise<void> {
-  const totals = logTotalsQuery(trx).whereIn('user_id', users);
+/**
+ * merge, before anything is written: per user of the file, whether they and their user_points
+ * row exist, and the sums of the log rows the merge will insert (judge.ts has made sure every
+ * one of them inserts).
+ */
+async function mergeDeltas(trx: Knex, staged: Staged): Promise<void> {
+  await trx.raw(
+    `CREATE TEMP TABLE bk_merge_delta ON COMMIT DROP AS
+     WITH n AS (SELECT f.user_id, sum(f.points)::bigint AS d,
+                  coalesce(sum(f.points) FILTER (WHERE f.points > 0), 0)::bigint AS c,
+                  coalesce(-sum(f.points) FILTER (WHERE f.points < 0), 0)::bigint AS r,
+                  max(f.created_at) FILTER (WHERE f.points > 0) AS le
+                FROM ${source(staged, 'points_transactions')} f
+                WHERE NOT EXISTS (SELECT 1 FROM points_transactions x WHERE x.id = f.id) GROUP BY f.user_id)
+     SELECT s.id AS user_id, u.id IS NOT NULL AS had_user, up.user_id IS NOT NULL AS had_row,
+            coalesce(n.d, 0) AS d, coalesce(n.c, 0) AS c, coalesce(n.r, 0) AS r, n.le
+     FROM bk_users s LEFT JOIN users u ON u.id = s.id LEFT JOIN user_points up ON up.user_id = s.id
+     LEFT JOIN n ON n.user_id = s.id`,
+  );
+}
+
+/**
+ * merge, after the rows are in: the rule every write follows (README "Restoring"). A copy that
+ * existed moves by the delta of the log rows inserted — never rebuilt down to the log, so a
+ * surplus recover would keep stays for recover to decide; a user without a user_points row
+ * gets it from the log; an existing user's users.rewards moves by the same delta.
+ */
+async function moveCopies(trx: Knex): Promise<void> {
+  await trx.raw(
+    `UPDATE user_points up SET points = up.points + m.d, total_earned = up.total_earned + m.c,
+       total_redeemed = up.total_redeemed + m.r, last_earned_at = greatest(up.last_earned_at, m.le), updated_at = now()
+     FROM bk_merge_delta m WHERE up.user_id = m.user_id AND m.had_row AND (m.d, m.c, m.r) <> (0, 0, 0)`,
+  );
+  const totals = logTotalsQuery(trx).whereIn(
+    'user_id',
+    trx('bk_merge_delta').where('had_row', false).select('user_id'),
+  );
   await trx.raw(
     `INSERT INTO user_points (user_id, points, total_earned, total_redeemed, last_earned_at)
-     SELECT user_id, balance, credits, debits, last_earned_at FROM (?) lt
+     SELECT m.user_id, coalesce(lt.balance, 0), coalesce(lt.credits, 0), coalesce(lt.debits, 0), lt.last_earned_at
+     FROM bk_merge_delta m LEFT JOIN (?) lt ON lt.user_id = m.user_id WHERE NOT m.had_row
      ON CONFLICT (user_id) DO UPDATE SET points = excluded.points, total_earned = excluded.total_earned,
        total_redeemed = excluded.total_redeemed, last_earned_at = excluded.last_earned_at, updated_at = now()`,
     [totals],
   );
   await trx.raw(
-    `UPDATE users u SET rewards = lt.balance, updated_at = now() FROM (?) lt WHERE u.id = lt.user_id`,
-    [totals],
+    `UPDATE users u SET rewards = u.rewards + m.d, updated_at = now()
+     FROM bk_merge_delta m WHERE u.id = m.user_id AND m.had_user AND m.d <> 0`,
   );
 }
 
-/** Sequences move past every restored id, never back (ids of removed rows are not reused). */
+/**
+ * Sequences end at max(what they had handed out, the largest id restored): setval only when a
+ * restored id is beyond the counter, so a restore that adds nothing leaves it where it was.
+ */
 async function advanceSequences(trx: Knex, tables: BackupTable[]): Promise<void> {
   for (const table of tables) {
     await trx.raw(
-      `SELECT setval(pg_get_serial_sequence(?, 'id'),
-                     greatest((SELECT coalesce(max(id), 0) FROM ??), nextval(pg_get_serial_sequence(?, 'id'))))`,
-      [table, table, table],
+      `SELECT setval(seq, m) FROM (SELECT pg_get_serial_sequence(?, 'id') AS seq, (SELECT max(id) FROM ??) AS m) x
+       WHERE m > coalesce(pg_sequence_last_value(seq::regclass), 0)`,
+      [table, table],
     );
   }
 }
@@ -94,6 +133,7 @@ export async function writeStaged(trx: Knex, staged: Staged, mode: RestoreMode):
     tables.map((t) => [t, { inserted: 0, updated: 0, removed: 0 }]),
   );
   await trx.raw(`CREATE TEMP TABLE bk_touched (user_id integer PRIMARY KEY) ON COMMIT DROP`);
+  if (mode === 'merge' && staged.columns.users) await mergeDeltas(trx, staged);
   if (mode === 'replace' && staged.columns.users) {
     Object.assign(applied, await removeUserRows(trx));
     await trx.raw(`INSERT INTO bk_touched SELECT id FROM bk_users`);
@@ -107,8 +147,7 @@ export async function writeStaged(trx: Knex, staged: Staged, mode: RestoreMode):
         : await insertMissing(trx, staged, table);
     counts.inserted = inserted;
   }
-  if (mode === 'merge' && applied.points_transactions?.inserted)
-    await rebuildCopies(trx, trx('bk_touched').select('user_id'));
+  if (mode === 'merge' && staged.columns.users) await moveCopies(trx);
   await advanceSequences(trx, tables);
   return applied;
 }
