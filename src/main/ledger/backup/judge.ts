@@ -27,9 +27,7 @@ const refuse = (message: string, details?: unknown) =>
 
 /** The staged copy of a table, or an empty relation of its shape when the file lacks it. */
 export function source(staged: Staged, table: BackupTable): string {
-  return staged.columns[table]
-    ? stagingTable(table)
-    : `(SELECT t.*, 0 AS _line FROM ${table} t WHERE false)`;
+  return staged.columns[table] ? stagingTable(table) : `(SELECT t.*, 0 AS _line FROM ${table} t WHERE false)`;
 }
 
 async function first<T>(trx: Knex, sql: string, bindings: readonly unknown[] = []): Promise<T | undefined> {
@@ -204,8 +202,7 @@ async function checkFileCopies(trx: Knex, staged: Staged): Promise<void> {
  */
 async function checkLogCollisions(trx: Knex, staged: Staged, mode: RestoreMode): Promise<void> {
   if (!staged.columns.points_transactions) return;
-  const stays =
-    mode === 'replace' ? `d.user_id NOT IN (SELECT id FROM ${source(staged, 'users')})` : 'true';
+  const stays = mode === 'replace' ? `d.user_id NOT IN (SELECT id FROM ${source(staged, 'users')})` : 'true';
   const idTaken =
     mode === 'replace'
       ? await first<{ line: number; id: number; other: number }>(
