@@ -1,6 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { RecoveryAction, RecoveryRun, RecoveryRunStatus } from '../../../shared/contract/recovery';
+import type {
+  RecoveryAction,
+  RecoveryDecision,
+  RecoveryRun,
+  RecoveryRunStatus,
+} from '../../../shared/contract/recovery';
 import { AppError } from '../../errors';
 import { appendTransaction } from '../append';
 import { decide } from './decide';
@@ -20,6 +25,8 @@ export interface ApplyInput extends RecoveryRequest {
   fingerprint: string;
   runId?: string | undefined;
 }
+
+const SKIPPED: ReadonlySet<RecoveryDecision> = new Set(['blocked_negative', 'investigate']);
 
 const moved = (what: string) =>
   new AppError('CONFLICT', `${what} changed since the preview: nothing was applied from it. Preview again.`);
@@ -97,7 +104,8 @@ export async function applyRecovery(
   await scanScope(db, input, { ...options, chunkSize }, (c) => {
     marks.push({ afterId: c.afterId, state: { ...c.state, unclean: [] } });
     // Only ids and a hash are kept per chunk, so memory stays small for a million users.
-    const targets = c.state.unclean.filter((u) => decide(input.action, u).decision !== 'blocked_negative');
+    // Blocked and quarantined users are skipped: nothing unexplained is applied.
+    const targets = c.state.unclean.filter((u) => !SKIPPED.has(decide(input.action, u).decision));
     if (targets.length > 0) chunks.push({ ids: targets.map((u) => u.userId), stateHash: hashOf(targets) });
   });
   if (planFingerprint(input, marks) !== input.fingerprint) throw moved('The data');
