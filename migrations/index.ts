@@ -8,6 +8,7 @@ import * as auditScanProgress from './20261125_004_audit_scans_progress';
 import * as backupRestore from './20261125_005_backup_restore';
 import * as recoveryRuns from './20261125_006_recovery_runs';
 import * as userSearch from './20261125_007_user_search';
+import * as backupSigning from './20261202_150_backup_signing';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -23,4 +24,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125_005_backup_restore', backupRestore],
   ['20261125_006_recovery_runs', recoveryRuns],
   ['20261125_007_user_search', userSearch],
+  ['20261202_150_backup_signing', backupSigning],
 ];

@@ -102,7 +102,7 @@ describe.each(['recover', 'sync'] as RecoveryAction[])('%s --all', (action) => {
     }
     expect(plan.totals.usersInvestigate).toBe(ids.length);
     // A run is recorded (it applied nothing); everything else must stay as it was.
-    const ledger = async () => ({ ...(await ledgerSnapshot(db.knex)), runs: null });
+    const ledger = async () => ({ ...((await ledgerSnapshot(db.knex)) as object), runs: null });
     const before = await ledger();
     const copiesBefore = await storedCopies(db.knex);
     const run = await unwrap(

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,68 @@ describe('crafted files with valid checksums: refused naming the line, database 
     expect(verified).toMatchObject({ ok: false, error: { code: 'VALIDATION', message } });
     expect(await rowHashes(db.knex)).toEqual(before);
     expect(await sequenceValues()).toEqual(sequences);
+  });
+
+  it('a file signed by another database restores only with the acknowledgement, which is logged', async () => {
+    const file = await openLines(one);
+    const path = join(dir, 'foreign.ndjson');
+    await file.resealTo(path);
+    // The same content with a signature made by another database's key (a forged one here:
+    // this database cannot tell the two apart, and says so).
+    const text = await readFile(path, 'utf8');
+    const trailer = JSON.parse(text.trimEnd().split('\n').at(-1)!) as { trailer: Record<string, unknown> };
+    trailer.trailer.signature = {
+      signature: 'ab'.repeat(32),
+      signer: 'someone_else',
+      signedAt: '2026-12-01T10:00:00.000000Z',
+      keyFingerprint: '0123456789abcdef',
+    };
+    const lines = text.trimEnd().split('\n');
+    lines[lines.length - 1] = JSON.stringify(trailer);
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const own = await db.call('backup.restore.plan', { path: one, mode: 'merge' });
+    expect(own).toMatchObject({ ok: true, data: { signature: { status: 'this_database' } } });
+    if (own.ok)
+      expect(own.data.signature.text).toMatch(/^signed by this database \(exported by \S+ at \d{4}-/);
+    const plan = await db.call('backup.restore.plan', { path, mode: 'merge' });
+    expect(plan).toMatchObject({
+      ok: true,
+      data: {
+        signature: {
+          status: 'other_database',
+          text: expect.stringMatching(
+            /^signed by another Pointkeeper database \(key fingerprint 0123456789abcdef\)/,
+          ),
+        },
+      },
+    });
+    const refused = await db.call('backup.restore.apply', { path, mode: 'merge', safetyDir: dir });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        code: 'VALIDATION',
+        message: expect.stringMatching(/not signed by this database.*acknowledgement/),
+      },
+    });
+    expect(await rowHashes(db.knex)).toEqual(before);
+    expect(await sequenceValues()).toEqual(sequences);
+    const r = await db.call('backup.restore.apply', {
+      path,
+      mode: 'merge',
+      safetyDir: dir,
+      acknowledgeNotSignedHere: true,
+    });
+    expect(r.ok).toBe(true);
+    const logged = (await db
+      .knex('operations_log')
+      .where({ action: 'backup.restore.apply', outcome: 'ok' })
+      .orderBy('id', 'desc')
+      .first('input')) as { input: Record<string, unknown> };
+    expect(logged.input).toMatchObject({ acknowledgeNotSignedHere: true });
+    // The export and the safety backup were signed, each in the operations log.
+    expect(
+      Number((await db.knex('operations_log').where({ action: 'backup.sign' }).count({ n: '*' }).first())!.n),
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('the unedited files restore (each crafted file is refused for its one change)', async () => {

@@ -112,11 +112,33 @@ export interface RowProblem {
   problem: string;
 }
 
+/** A backup's keyed signature, from its trailer (files from version 2 on may carry one). */
+export interface BackupSignature {
+  /** HMAC-SHA256(key, sha256 | signer | signedAt), hex. */
+  signature: string;
+  signer: string;
+  signedAt: string;
+  /** First 16 hex digits of sha256(key): names the signing database's key, reveals nothing. */
+  keyFingerprint: string;
+}
+
+export interface SignatureCheck {
+  status: 'this_database' | 'other_database' | 'unsigned';
+  signature: BackupSignature | null;
+  /** This database's key fingerprint, to compare with the file's. */
+  thisDatabaseKey: string;
+  /** The verdict in words: "signed by this database (exported by … at …)", … */
+  text: string;
+}
+
 export interface RestorePlan {
   path: string;
   mode: RestoreMode;
   header: BackupHeader;
   sha256: string;
+  /** Who made the file, as far as this database can tell. Restoring a file not signed by this
+   * database needs acknowledgeNotSignedHere. */
+  signature: SignatureCheck;
   tables: TablePreview[];
   /** Users whose balance the restore changes: the first 200, and how many in all. */
   balances: { changed: number; shown: BalanceChange[] };
@@ -182,6 +204,11 @@ export const backupCalls = {
         mode: z.enum(['merge', 'replace']),
         /** Where the automatic safety backup goes (default: beside the file restored). */
         safetyDir: z.string().trim().min(1).max(4096).optional(),
+        /**
+         * The person saw that the file is not signed by this database (unsigned, or another
+         * database's key) and restores it anyway; recorded in the operations log with the call.
+         */
+        acknowledgeNotSignedHere: z.boolean().default(false),
         jobId,
       })
       .strict(),

@@ -7,6 +7,7 @@ import type {
   TablePreview,
 } from '../../../shared/contract/backup';
 import { balanceTargetsSql, source } from './judge';
+import { checkSignature } from './signature';
 import { stagingTable, type Staged } from './stage';
 
 /** Tables whose rows belong to one user: `replace` removes the rows of users in scope the file lacks. */
@@ -132,6 +133,7 @@ export async function previewRestore(
     mode,
     header: staged.header,
     sha256: staged.sha256,
+    signature: await checkSignature(trx, staged.sha256, staged.signature),
     tables,
     balances: await balances(trx, staged, mode),
     problems: await conflicts(trx, staged, mode),

@@ -8,6 +8,7 @@ import type { ContentSource } from './content';
 import { writeBackup, type WorkOptions } from './export';
 import { judgeStaged } from './judge';
 import { previewRestore } from './preview';
+import { signDigest } from './signature';
 import { stageBackup, type Staged } from './stage';
 import { writeStaged } from './write';
 
@@ -15,6 +16,8 @@ export interface RestoreInput {
   path: string;
   mode: RestoreMode;
   safetyDir?: string | undefined;
+  /** The person restores a file not signed by this database knowingly (see RestorePlan.signature). */
+  acknowledgeNotSignedHere?: boolean | undefined;
 }
 
 const cancelled = (signal: AbortSignal) => {
@@ -67,6 +70,7 @@ async function safetyBackup(
   if (staged.header.scope !== 'full' && existing.rows.length === 0) return null;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const path = join(input.safetyDir ?? dirname(input.path), `pointkeeper-safety-${stamp}.ndjson.gz`);
+  source = { ...source, sign: (sha256: string) => signDigest(trx, sha256) };
   const scope = staged.header.scope === 'full' ? 'full' : { userIds: existing.rows.map((r) => r.id) };
   await writeBackup(trx, scope, path, source, {
     signal: options.signal,
@@ -131,6 +135,12 @@ export async function applyRestore(
     await lockScope(trx);
     await judgeStaged(trx, staged, input.mode);
     const plan = await previewRestore(trx, staged, input.path, input.mode);
+    if (plan.signature.status !== 'this_database' && input.acknowledgeNotSignedHere !== true)
+      throw new AppError(
+        'VALIDATION',
+        `The file is not signed by this database: ${plan.signature.text}. Restoring it needs an explicit acknowledgement (--accept-foreign in the CLI, the checkbox in Backups); nothing was written.`,
+        { signature: plan.signature },
+      );
     const safety = await safetyBackup(trx, staged, input, source, options);
     cancelled(options.signal);
     options.onProgress({ phase: 'write', rows: 0, totalRows: null });

@@ -28,6 +28,16 @@ export function InspectSummary({ info }: { info: InspectResult }) {
 export function PlanView({ plan }: { plan: RestorePlan }) {
   return (
     <div data-testid="restore-preview">
+      <p data-testid="restore-signature">
+        <span className={`badge ${plan.signature.status === 'this_database' ? '' : 'badge-error'}`}>
+          {plan.signature.status === 'this_database'
+            ? 'signed here'
+            : plan.signature.status === 'unsigned'
+              ? 'unsigned'
+              : 'other key'}
+        </span>{' '}
+        {plan.signature.text}
+      </p>
       <table className="simple-table">
         <thead>
           <tr>
