@@ -3,6 +3,7 @@ import { contract, isCallName, type CallName } from '../../shared/contract';
 import { fail, ok, type ErrorData, type Result } from '../../shared/result';
 import { roleAllows } from '../../shared/roles';
 import type { Session } from '../db/session';
+import { deferredCount, flushDeferred, logOrDefer } from './deferredLog';
 import { toErrorData, zodToError } from './errors';
 import { headlessLocalHandlers } from './local';
 import type {
@@ -90,6 +91,7 @@ export function createDispatcher(
         await writeLog(session.knex, name, parsed.data, { ok: false, error }).catch(() => undefined);
       return { ok: false, error };
     }
+    if (deferredCount() > 0) await flushDeferred();
     const handler = handlers[name as keyof Handlers] as Handler<CallName>;
     const base = {
       session,
@@ -110,9 +112,9 @@ export function createDispatcher(
       return ok(data);
     } catch (error) {
       const data = toErrorData(error, server);
-      if (logged && data.code !== 'DB_UNAVAILABLE') {
-        await writeLog(session.knex, name, parsed.data, { ok: false, error: data }).catch(() => undefined);
-      }
+      // Every outcome is logged, DB_UNAVAILABLE too: later, when this connection is gone.
+      if (logged)
+        await logOrDefer(() => writeLog(session.knex, name, parsed.data, { ok: false, error: data }));
       return { ok: false, error: data };
     }
   };

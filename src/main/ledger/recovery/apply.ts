@@ -6,6 +6,7 @@ import type {
   RecoveryRun,
   RecoveryRunStatus,
 } from '../../../shared/contract/recovery';
+import { isConnectionError } from '../../db/unavailable';
 import { AppError } from '../../errors';
 import { appendTransaction } from '../append';
 import { decide } from './decide';
@@ -80,6 +81,24 @@ async function applyChunk(
   return counts;
 }
 
+/**
+ * A session the server ended mid-run is not "cannot reach the server": it says so, how far the
+ * run got, and how to finish. The committed chunks are consistent on their own.
+ */
+function interrupted(error: unknown, runId: string, done: number, total: number): unknown {
+  if (!isConnectionError(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const why =
+    code === '57P01'
+      ? 'it was terminated by an administrator or a server shutdown'
+      : `it closed the connection${typeof code === 'string' ? ` (${code})` : ''} (terminated by an administrator, a restart or a failover)`;
+  return new AppError(
+    'DB_UNAVAILABLE',
+    `The server ended this recovery's session: ${why}. ${done} of ${total} chunks were committed and are consistent; the rest was not applied. To finish, preview the same action and scope again and apply it (run ${runId}).`,
+    { runId, chunksDone: done, chunksTotal: total },
+  );
+}
+
 function statusOf(error: unknown): RecoveryRunStatus {
   if (error instanceof AppError && error.code === 'CONFLICT') return 'conflict';
   if (error instanceof AppError && error.code === 'CANCELLED') return 'cancelled';
@@ -117,6 +136,7 @@ export async function applyRecovery(
     fingerprint: input.fingerprint,
     chunksTotal: chunks.length,
   });
+  let done = 0;
   try {
     for (const [i, chunk] of chunks.entries()) {
       if (options.signal?.aborted) {
@@ -130,12 +150,13 @@ export async function applyRecovery(
         const counts = await applyChunk(trx, input.action, chunk);
         await chunkDone(trx, runId, counts);
       });
-      options.progress?.({ done: i + 1, total: chunks.length, message: 'chunks applied' });
+      done = i + 1;
+      options.progress?.({ done, total: chunks.length, message: 'chunks applied' });
     }
     await finishRun(db, runId, 'done');
   } catch (error) {
     await finishRun(db, runId, statusOf(error)).catch(() => undefined);
-    throw error;
+    throw interrupted(error, runId, done, chunks.length);
   }
   return getRun(db, runId);
 }
