@@ -33,7 +33,7 @@ try {
   // cross-database restore an admin acknowledges (its rows are re-sealed with this key).
   const r = await dispatch(
     'backup.restore.apply',
-    { path, mode: 'replace', safetyDir, acknowledgeForeign: true },
+    { path, mode: 'replace', safetyDir, acknowledgeNotSignedHere: true },
     { onProgress },
   );
   if (!r.ok) throw new Error(r.error.message);

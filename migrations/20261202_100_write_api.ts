@@ -330,7 +330,7 @@ BEGIN
     RAISE EXCEPTION 'An operation''s outcome is ok or error.' USING ERRCODE = 'PK422';
   END IF;
   IF p_outcome = 'ok' AND p_action IN ('points.earn', 'points.redeem', 'points.reverse', 'backup.restore.write',
-                                       'recovery.chunk') THEN
+                                       'recovery.chunk', 'recovery.resolve') THEN
     RAISE EXCEPTION 'The database records a successful % itself; it cannot be logged by hand.', p_action
       USING ERRCODE = 'PK403';
   END IF;
@@ -457,13 +457,16 @@ const RECOVERY = [
          broken USING ERRCODE = 'PK409';
      END IF;
      CREATE TEMP TABLE IF NOT EXISTS pk_recovery_work (user_id integer PRIMARY KEY, had_row boolean,
-       balance bigint, target bigint) ON COMMIT DROP;
+       balance bigint, target bigint, points integer, rewards integer) ON COMMIT DROP;
      TRUNCATE pk_recovery_work;
+     -- recover keeps the stored balance (the user_points row, or the legacy copy without one) when
+     -- it is above the log; sync sets both copies to the log.
      INSERT INTO pk_recovery_work
      SELECT x.id, up.id IS NOT NULL, coalesce(t.balance, 0),
             CASE WHEN run.action = 'recover'
-                 THEN greatest(coalesce(t.balance, 0), coalesce(up.points, 0), us.rewards)
-                 ELSE coalesce(t.balance, 0) END
+                 THEN greatest(coalesce(t.balance, 0), CASE WHEN up.id IS NOT NULL THEN up.points ELSE us.rewards END)
+                 ELSE coalesce(t.balance, 0) END,
+            up.points, us.rewards
      FROM (SELECT DISTINCT unnest(p_user_ids) AS id) x
      JOIN users us ON us.id = x.id
      LEFT JOIN user_points up ON up.user_id = x.id
@@ -471,6 +474,14 @@ const RECOVERY = [
                 WHERE user_id = ANY(p_user_ids) GROUP BY user_id) t ON t.user_id = x.id
      -- sync never writes a negative balance: such a user is left as is (recover adjusts instead).
      WHERE run.action = 'recover' OR coalesce(t.balance, 0) >= 0;
+     -- A legacy copy above both the balance row and the log was written some other way: recover
+     -- never lowers it and never credits it without a person's decision (recovery.resolve).
+     SELECT w.user_id INTO broken FROM pk_recovery_work w
+     WHERE run.action = 'recover' AND w.had_row AND w.rewards > greatest(w.points, w.balance) LIMIT 1;
+     IF FOUND THEN
+       RAISE EXCEPTION 'User %''s legacy copy is above both its balance and the log: investigate and resolve it; recovery does not credit it.',
+         broken USING ERRCODE = 'PK409';
+     END IF;
      FOR u IN SELECT * FROM pk_recovery_work WHERE target > balance ORDER BY user_id LOOP
        PERFORM pointkeeper__append(u.user_id, 'adjustment', (u.target - u.balance)::integer, format(
          'Recovery: the stored balance was %s points but the log explained %s; +%s records the missing transactions so the log explains the balance',
@@ -499,6 +510,61 @@ const RECOVERY = [
                           'adjustmentPoints', v_points));
      RETURN jsonb_build_object('usersChanged', v_changed, 'rowsCreated', v_created, 'adjustments', v_adjustments,
                                'adjustmentPoints', v_points);
+   END $$`,
+
+  // An admin's decision on one quarantined user (recovery.resolve), under the user's lock: the
+  // state must still be what the admin read. accept_log sets both copies to the log; keep_stored
+  // first appends an adjustment bringing the log to the stored balance. Chain breaks do not stop
+  // it: deciding about them is what it is for; the decision and the reason are logged.
+  `CREATE FUNCTION pointkeeper_recovery_resolve(p_user_id integer, p_decision text, p_reason text,
+     p_expect_log bigint, p_expect_points integer, p_expect_rewards integer) RETURNS jsonb
+   LANGUAGE plpgsql ${DEFINER} AS $$
+   DECLARE
+     up user_points; rewards integer; log_sum bigint; stored bigint; adj points_transactions; adjusted jsonb;
+     result jsonb;
+   BEGIN
+     PERFORM pointkeeper__check_text('reason', p_reason, 10, 1000);
+     IF p_decision IS NULL OR p_decision NOT IN ('accept_log', 'keep_stored') THEN
+       RAISE EXCEPTION 'A decision is accept_log or keep_stored.' USING ERRCODE = 'PK422';
+     END IF;
+     PERFORM pointkeeper_lock_users(ARRAY[p_user_id]);
+     SELECT u.rewards INTO rewards FROM users u WHERE u.id = p_user_id;
+     IF NOT FOUND THEN RAISE EXCEPTION 'User % was not found.', p_user_id USING ERRCODE = 'PK404'; END IF;
+     SELECT * INTO up FROM user_points WHERE user_id = p_user_id;
+     SELECT coalesce(sum(points), 0) INTO log_sum FROM points_transactions WHERE user_id = p_user_id;
+     IF log_sum IS DISTINCT FROM p_expect_log OR up.points IS DISTINCT FROM p_expect_points
+        OR rewards IS DISTINCT FROM p_expect_rewards THEN
+       RAISE EXCEPTION 'User % changed since you read it (log %, user_points %, users.rewards %): nothing was written. Preview again.',
+         p_user_id, pointkeeper__fmt(log_sum), coalesce(pointkeeper__fmt(up.points), 'none'), pointkeeper__fmt(rewards)
+         USING ERRCODE = 'PK409';
+     END IF;
+     IF p_decision = 'keep_stored' THEN
+       stored := coalesce(up.points, rewards);
+       IF stored <> log_sum THEN
+         adj := pointkeeper__append(p_user_id, 'adjustment', (stored - log_sum)::integer,
+           format('Resolved by an admin (keep the stored balance %s): %s', pointkeeper__fmt(stored), p_reason),
+           NULL, NULL, NULL, NULL);
+         adjusted := jsonb_build_object('transactionId', adj.id, 'points', adj.points);
+       END IF;
+     ELSIF log_sum < 0 THEN
+       RAISE EXCEPTION 'User %''s log sums to %: no balance may be negative, so it cannot be accepted as it is. Keep the stored balance instead.',
+         p_user_id, pointkeeper__fmt(log_sum) USING ERRCODE = 'PK422';
+     END IF;
+     INSERT INTO user_points AS p (user_id, points, total_earned, total_redeemed, last_earned_at, updated_at)
+     SELECT p_user_id, coalesce(sum(points), 0), coalesce(sum(points) FILTER (WHERE points > 0), 0),
+            coalesce(-sum(points) FILTER (WHERE points < 0), 0), max(created_at) FILTER (WHERE points > 0), now()
+     FROM points_transactions WHERE user_id = p_user_id
+     ON CONFLICT (user_id) DO UPDATE SET points = excluded.points, total_earned = excluded.total_earned,
+       total_redeemed = excluded.total_redeemed, last_earned_at = excluded.last_earned_at, updated_at = now()
+     RETURNING * INTO up;
+     UPDATE users SET rewards = up.points, updated_at = now() WHERE id = p_user_id;
+     result := jsonb_build_object('userId', p_user_id, 'decision', p_decision, 'reason', p_reason,
+       'adjustment', adjusted,
+       'before', jsonb_build_object('logBalance', log_sum, 'points', p_expect_points, 'rewards', rewards),
+       'after', jsonb_build_object('logBalance', up.points, 'points', up.points, 'rewards', up.points));
+     PERFORM pointkeeper__log('recovery.resolve', jsonb_build_object('userId', p_user_id, 'decision', p_decision,
+       'reason', p_reason), result);
+     RETURN result;
    END $$`,
 
   `CREATE FUNCTION pointkeeper_recovery_finish(p_run_id uuid, p_status text) RETURNS void

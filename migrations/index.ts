@@ -9,6 +9,7 @@ import * as backupRestore from './20261125_005_backup_restore';
 import * as recoveryRuns from './20261125_006_recovery_runs';
 import * as userSearch from './20261125_007_user_search';
 import * as writeApi from './20261202_100_write_api';
+import * as backupSigning from './20261202_150_backup_signing';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -25,4 +26,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125_006_recovery_runs', recoveryRuns],
   ['20261125_007_user_search', userSearch],
   ['20261202_100_write_api', writeApi],
+  ['20261202_150_backup_signing', backupSigning],
 ];

@@ -16,7 +16,7 @@ import { groupRoles, ownerRole, type Role } from '../src/shared/roles';
  */
 
 /** Tables no staff role may read: the chain key never leaves the database. */
-const SECRET_TABLES = new Set(['pointkeeper_keys']);
+const SECRET_TABLES = new Set(['pointkeeper_keys', 'pointkeeper_backup_key']);
 
 /** EXECUTE per role (each role also has everything granted to the roles below it). */
 export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
@@ -31,6 +31,8 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_chain_breaks(integer, integer)',
     'pointkeeper_chain_breaks_of(integer[])',
     'pointkeeper_staged_chain_breaks(integer)',
+    'pointkeeper_backup_key_fingerprint()',
+    'pointkeeper_backup_verify(text, text, text, text)',
     // Pure functions the audit's and the backup's queries use.
     'pointkeeper_tx_content(integer, integer, text, integer, text, integer, numeric, integer, text, text, timestamptz)',
   ],
@@ -45,6 +47,8 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_recovery_start(uuid, text, jsonb, text, integer)',
     'pointkeeper_recovery_apply(uuid, integer[])',
     'pointkeeper_recovery_finish(uuid, text)',
+    'pointkeeper_recovery_resolve(integer, text, text, bigint, integer, integer)',
+    'pointkeeper_backup_sign(text)',
     'pointkeeper_restore_write(uuid, text, jsonb, boolean)',
   ],
 };

@@ -27,7 +27,12 @@ describe('pointkeeper sync / recover', () => {
     const r = await cli(['recover', '--user', '3', '--user', '9']);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/adjust_log_up/);
-    expect(r.stdout).toMatch(/users changed\s+2/);
+    expect(r.stdout).toMatch(/users changed\s+1/);
+    // User 9's legacy copy is above their balance and log: quarantined, with the evidence.
+    expect(r.stdout).toMatch(/users to investigate\s+1/);
+    expect(r.stdout).toMatch(
+      /user 9: investigate — nothing is applied\.\n {2}- The copies disagree: the legacy users\.rewards/,
+    );
     expect(r.stderr).toMatch(/--yes/);
     expect(await ledgerSnapshot(db.knex)).toEqual(before);
   });
@@ -55,9 +60,42 @@ describe('pointkeeper sync / recover', () => {
     const r = await cli(['recover', '--discrepancies', '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const { run: done } = JSON.parse(r.stdout) as { plan: RecoveryPlan; run: RecoveryRun };
-    // User 9's legacy copy was 5 above the log: recover keeps those 5 too (it lowers no copy).
-    expect(done).toMatchObject({ status: 'done', usersChanged: 3, adjustments: 3, adjustmentPoints: 205 });
+    expect(done).toMatchObject({ status: 'done', usersChanged: 2, adjustments: 2, adjustmentPoints: 200 });
+    expect(await uncleanUsers(db.knex)).toEqual([9]);
+    // A person resolves the quarantined user, with a reason the operations log keeps.
+    const short = await cli([
+      'recovery',
+      'resolve',
+      '--user',
+      '9',
+      '--decision',
+      'accept_log',
+      '--reason',
+      'ok',
+    ]);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/at least 10 characters/);
+    const resolved = await cli([
+      'recovery',
+      'resolve',
+      '--user',
+      '9',
+      '--decision',
+      'accept_log',
+      '--reason',
+      'legacy copy was edited by the import script',
+    ]);
+    expect(resolved.code, resolved.stderr).toBe(0);
     expect(await uncleanUsers(db.knex)).toEqual([]);
+    const logged = await db
+      .knex('operations_log')
+      .where({ action: 'recovery.resolve', outcome: 'ok' })
+      .first('input');
+    expect(logged?.input).toMatchObject({
+      userId: 9,
+      decision: 'accept_log',
+      reason: 'legacy copy was edited by the import script',
+    });
     const again = await cli(['sync', '--all', '--yes']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/Nothing to change/);

@@ -283,7 +283,7 @@ describe('a restore that re-seals', () => {
         path,
         mode: 'merge',
         safetyDir: dir,
-        acknowledgeForeign: true,
+        acknowledgeNotSignedHere: true,
       });
       expect(merged).toMatchObject({
         ok: false,

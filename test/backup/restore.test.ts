@@ -140,7 +140,13 @@ describe('one user backed up, then the user moved on', () => {
       insert: 0,
     });
     expect(plan.balances.shown).toEqual([
-      { userId, before: current.points, after: expect.any(Number) as number },
+      {
+        userId,
+        before: current.points,
+        after: expect.any(Number) as number,
+        rewardsBefore: current.points,
+        rewardsAfter: expect.any(Number) as number,
+      },
     ]);
     const result = await ok(admin.call('backup.restore.apply', { path, mode: 'replace', safetyDir: dir }));
     expect(result.applied.points_transactions?.removed).toBeGreaterThanOrEqual(2);

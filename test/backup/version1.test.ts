@@ -71,7 +71,10 @@ describe('a version-1 backup written by the previous release', () => {
     await copyFile(FIXTURE, path);
     const before = await rowHashes(db.knex);
     const apply = await db.call('backup.restore.apply', { path, mode: 'replace', safetyDir: dir });
-    expect(apply).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: /acknowledged/ } });
+    expect(apply).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION', message: /not signed by this database/ },
+    });
     expect(await rowHashes(db.knex)).toEqual(before);
   });
 
@@ -79,8 +82,24 @@ describe('a version-1 backup written by the previous release', () => {
     const path = join(dir, 'v1.ndjson');
     await copyFile(FIXTURE, path);
     await wipe(db.knex);
+    // A version-1 file carries no signature: shown as unsigned, restored only when acknowledged.
+    const plan = await ok(db.call('backup.restore.plan', { path, mode: 'replace' }));
+    expect(plan.signature).toMatchObject({
+      status: 'unsigned',
+      text: expect.stringMatching(/^unsigned\/unknown/),
+    });
+    const refused = await db.call('backup.restore.apply', { path, mode: 'replace', safetyDir: dir });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION', message: expect.stringMatching(/not signed by this database/) },
+    });
     const restored = await ok(
-      db.call('backup.restore.apply', { path, mode: 'replace', safetyDir: dir, acknowledgeForeign: true }),
+      db.call('backup.restore.apply', {
+        path,
+        mode: 'replace',
+        safetyDir: dir,
+        acknowledgeNotSignedHere: true,
+      }),
     );
     expect(restored.header.version).toBe(1);
     expect(restored.checks.chainBreaks).toBe(0);

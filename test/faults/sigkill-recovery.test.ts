@@ -16,7 +16,9 @@ beforeAll(async () => {
   // Damage spread over every chunk, set-based and behind the ledger's back.
   await db.knex.raw('UPDATE user_points SET points = points + 7 WHERE user_id % 3 = 0');
   await db.knex.raw('UPDATE user_points SET total_earned = total_earned + 1 WHERE user_id % 7 = 0');
-  await db.knex.raw('UPDATE users SET rewards = rewards + 2 WHERE id % 5 = 0');
+  // The legacy copy lowered, not raised: one raised above the balance is quarantined
+  // (test/recovery-quarantine.test.ts), and this test is about every user ending clean.
+  await db.knex.raw('UPDATE users SET rewards = rewards - 2 WHERE id % 5 = 0 AND rewards >= 2');
   await db.knex.raw('DELETE FROM user_points WHERE user_id % 11 = 0');
 }, 600_000);
 afterAll(() => db.close());

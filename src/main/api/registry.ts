@@ -4,6 +4,7 @@ import { fail, ok, type ErrorData, type Result } from '../../shared/result';
 import { roleAllows } from '../../shared/roles';
 import type { Session } from '../db/session';
 import { userFileGate, type FileGate } from '../desktop/fileGate';
+import { deferredCount, flushDeferred, logOrDefer } from './deferredLog';
 import { toErrorData, zodToError } from './errors';
 import { loggableInput, RefusalBound, refusalKey } from './refusals';
 import { headlessLocalHandlers } from './local';
@@ -45,7 +46,12 @@ async function writeLog(
  * Writes whose database function records the operation itself, in the same statement: they run
  * without a transaction of the registry's (one round trip) and are not logged twice.
  */
-const LOGGED_BY_DATABASE: ReadonlySet<CallName> = new Set(['points.earn', 'points.redeem', 'points.reverse']);
+const LOGGED_BY_DATABASE: ReadonlySet<CallName> = new Set([
+  'points.earn',
+  'points.redeem',
+  'points.reverse',
+  'recovery.resolve',
+]);
 
 /** PostgreSQL text cannot hold U+0000: refuse it at the door for every call, naming where. */
 function pathOfNul(value: unknown, path = ''): string | null {
@@ -125,6 +131,7 @@ export function createDispatcher(
       };
       return refused(name, parsed.data, error);
     }
+    if (deferredCount() > 0) await flushDeferred();
     const handler = handlers[name as keyof Handlers] as Handler<CallName>;
     const base = {
       session,
@@ -133,7 +140,7 @@ export function createDispatcher(
       files,
     };
     try {
-      if (def.kind === 'write' && LOGGED_BY_DATABASE.has(name)) {
+      if (LOGGED_BY_DATABASE.has(name)) {
         return ok(await handler({ ...base, db: session.knex }, parsed.data));
       }
       if (def.kind === 'write') {
@@ -149,11 +156,12 @@ export function createDispatcher(
       return ok(data);
     } catch (error) {
       const data = toErrorData(error, server);
-      if (logged && data.code !== 'DB_UNAVAILABLE') {
-        await writeLog(session.knex, name, parsed.data, { ok: false, error: data }).catch(() => undefined);
-      } else if (data.code === 'VALIDATION' || data.code === 'FORBIDDEN') {
-        return refused(name, parsed.data, data); // a query refused: logged too, bounded
-      }
+      // Every outcome of a logged call is in the log, DB_UNAVAILABLE too (written on the next
+      // connection when this one is gone); a refused query is logged too, bounded.
+      if (logged)
+        await logOrDefer(() => writeLog(session.knex, name, parsed.data, { ok: false, error: data }));
+      else if (data.code === 'VALIDATION' || data.code === 'FORBIDDEN')
+        return refused(name, parsed.data, data);
       return { ok: false, error: data };
     }
   };

@@ -281,6 +281,7 @@ export const auditCalls = {
           report: z.literal('operations'),
           format: z.enum(['csv', 'pdf']),
           path: reportPath,
+          overwrite,
           actionPrefix: z.string().trim().max(100).optional(),
           actor: z.string().trim().max(100).optional(),
           outcome: z.enum(['ok', 'error']).optional(),

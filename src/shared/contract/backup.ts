@@ -98,8 +98,11 @@ export interface BalanceChange {
   userId: number;
   /** The stored balance now (user_points.points; 0 without a row). */
   before: number;
-  /** The balance the log will explain after the restore. */
+  /** user_points.points after the restore: exactly what the restore commits. */
   after: number;
+  /** users.rewards (the legacy copy) now (null: a user the restore adds) and after the restore. */
+  rewardsBefore: number | null;
+  rewardsAfter: number;
 }
 
 export interface RowProblem {
@@ -109,11 +112,33 @@ export interface RowProblem {
   problem: string;
 }
 
+/** A backup's keyed signature, from its trailer (files from version 2 on may carry one). */
+export interface BackupSignature {
+  /** HMAC-SHA256(key, sha256 | signer | signedAt), hex. */
+  signature: string;
+  signer: string;
+  signedAt: string;
+  /** First 16 hex digits of sha256(key): names the signing database's key, reveals nothing. */
+  keyFingerprint: string;
+}
+
+export interface SignatureCheck {
+  status: 'this_database' | 'other_database' | 'unsigned';
+  signature: BackupSignature | null;
+  /** This database's key fingerprint, to compare with the file's. */
+  thisDatabaseKey: string;
+  /** The verdict in words: "signed by this database (exported by … at …)", … */
+  text: string;
+}
+
 export interface RestorePlan {
   path: string;
   mode: RestoreMode;
   header: BackupHeader;
   sha256: string;
+  /** Who made the file, as far as this database can tell. Restoring a file not signed by this
+   * database needs acknowledgeNotSignedHere. */
+  signature: SignatureCheck;
   tables: TablePreview[];
   /** Users whose balance the restore changes: the first 200, and how many in all. */
   balances: { changed: number; shown: BalanceChange[] };
@@ -180,10 +205,11 @@ export const backupCalls = {
         /** Where the automatic safety backup goes (default: beside the file restored). */
         safetyDir: z.string().trim().min(1).max(4096).optional(),
         /**
-         * The file's rows are not sealed with this database's key (a file from another
-         * Pointkeeper database, or from before keyed chains): restore it anyway and re-seal them.
+         * The person saw that the file is not signed by this database (unsigned, another
+         * database's key, or written before keyed chains) and restores it anyway: its rows are
+         * re-sealed with this database's key; recorded in the operations log with the call.
          */
-        acknowledgeForeign: z.boolean().optional(),
+        acknowledgeNotSignedHere: z.boolean().default(false),
         jobId,
       })
       .strict(),

@@ -35,6 +35,12 @@ export const RECOVERY_DECISIONS = [
   'copies_only',
   /** sync only: the log sums below zero, which no balance may hold; recover handles it. */
   'blocked_negative',
+  /**
+   * Quarantined: the chain or the operations log cannot vouch for this user's log (a row altered,
+   * inserted or removed behind the application's back), or the two stored copies disagree with
+   * each other above the log. Nothing is applied; an admin decides with recovery.resolve.
+   */
+  'investigate',
 ] as const;
 export type RecoveryDecision = (typeof RECOVERY_DECISIONS)[number];
 
@@ -63,6 +69,13 @@ export interface PlannedTransaction {
   description: string;
 }
 
+/** Why a user is quarantined: one piece of evidence, in words, with the row it is about. */
+export interface RecoveryEvidence {
+  kind: 'altered' | 'unsealed' | 'removed' | 'logged_write_missing' | 'copies_disagree';
+  transactionId: number | null;
+  detail: string;
+}
+
 export interface UserRecoveryPlan {
   userId: number;
   decision: RecoveryDecision;
@@ -72,15 +85,24 @@ export interface UserRecoveryPlan {
   /** Only the columns that change. */
   changes: ColumnChange[];
   transactions: PlannedTransaction[];
+  /** investigate: what the chain, the operations log and the copies say (empty otherwise). */
+  evidence: RecoveryEvidence[];
+  /** The log's balance and the stored copies, as the plan read them. */
+  log: { balance: number; transactions: number };
+  stored: { points: number | null; rewards: number };
 }
 
 export interface RecoveryTotals {
   usersInScope: number;
   usersChanged: number;
   usersBlocked: number;
+  /** Users quarantined (`investigate`): nothing is applied to them. */
+  usersInvestigate: number;
   rowsCreated: number;
   balancesRaised: { users: number; points: number };
   balancesLowered: { users: number; points: number };
+  /** The legacy users.rewards copies sync lowers (recover never lowers a copy). */
+  legacyLowered: { users: number; points: number };
   adjustments: { count: number; points: number };
   chunks: number;
 }
@@ -119,6 +141,29 @@ export interface RecoveryRun {
   stalled: boolean;
 }
 
+/** The one wording the audit, the plan, the CLI and the Recovery screen use for a quarantine. */
+export const QUARANTINE_ADVICE =
+  'recovery quarantines this user (investigate): nothing is applied until an admin resolves them, one at a time, with a decision and a written reason — accept the log as genuine, or keep the stored balance with an adjustment';
+
+/**
+ * An admin's decision on a quarantined user:
+ * - accept_log: the log's rows are genuine; both copies are set to the log (up or down);
+ * - keep_stored: the stored balance is right; an adjustment brings the log to it (reversing a
+ *   row that should not be there, or recording one that is gone), then the copies follow.
+ */
+export const RESOLVE_DECISIONS = ['accept_log', 'keep_stored'] as const;
+export type ResolveDecision = (typeof RESOLVE_DECISIONS)[number];
+
+export interface ResolveResult {
+  userId: number;
+  decision: ResolveDecision;
+  reason: string;
+  /** The adjustment written (keep_stored with a difference), or null. */
+  adjustment: { transactionId: number; points: number } | null;
+  before: { logBalance: number; points: number | null; rewards: number };
+  after: { logBalance: number; points: number; rewards: number };
+}
+
 const planInput = {
   action: z.enum(RECOVERY_ACTIONS),
   scope: recoveryScope,
@@ -143,6 +188,27 @@ export const recoveryCalls = {
     minRole: 'admin',
     kind: 'action',
     summary: 'Apply exactly a previewed plan, in chunks; CONFLICT if the data moved since the preview',
+  }),
+  'recovery.resolve': call<ResolveResult>()({
+    input: z
+      .object({
+        userId,
+        decision: z.enum(RESOLVE_DECISIONS),
+        reason: z.string().trim().min(10, 'write why (at least 10 characters)').max(1000),
+        /** The user's state as the admin read it (from recovery.plan's fingerprint of the user). */
+        expect: z
+          .object({
+            logBalance: z.number().int(),
+            points: z.number().int().nullable(),
+            rewards: z.number().int(),
+          })
+          .strict(),
+      })
+      .strict(),
+    minRole: 'admin',
+    kind: 'action',
+    summary:
+      'Resolve one quarantined user by an explicit decision and a written reason, recorded in the operations log',
   }),
   'recovery.run': call<RecoveryRun>()({
     input: z.object({ runId: z.uuid() }).strict(),

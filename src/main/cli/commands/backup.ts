@@ -46,6 +46,7 @@ function printInspect(r: InspectResult): void {
 
 function printPlan(p: RestorePlan): void {
   process.stdout.write(`Restore ${p.path} (${p.mode}), content sha256 ${p.sha256}\n`);
+  process.stdout.write(`Signature: ${p.signature.text}\n`);
   printTable(p.tables as unknown as Array<Record<string, unknown>>, [
     'table',
     'inFile',
@@ -56,7 +57,9 @@ function printPlan(p: RestorePlan): void {
   ]);
   process.stdout.write(`\nBalances changing: ${p.balances.changed}\n`);
   for (const b of p.balances.shown.slice(0, 20))
-    process.stdout.write(`  user ${b.userId}: ${b.before} → ${b.after}\n`);
+    process.stdout.write(
+      `  user ${b.userId}: user_points ${b.before} → ${b.after}, users.rewards ${b.rewardsBefore ?? 'new'} → ${b.rewardsAfter}\n`,
+    );
   if (p.problems.length)
     process.stdout.write(`\nRows not restored as in the file (first ${p.problems.length}):\n`);
   for (const x of p.problems.slice(0, 20))
@@ -140,8 +143,8 @@ export function backupCommand(program: Command): void {
     .option('--yes', 'restore without asking (scripts)')
     .option('--safety-dir <dir>', 'where the automatic safety backup goes (default: beside the file)')
     .option(
-      '--acknowledge-foreign',
-      "restore a file whose rows this database's key does not vouch for (another database's, or an older backup) and re-seal them",
+      '--accept-foreign',
+      'restore a file not signed by this database (unsigned, or another database’s key): recorded as such',
     )
     .option('--json', 'print JSON')
     .action(
@@ -152,7 +155,7 @@ export function backupCommand(program: Command): void {
           dryRun?: boolean;
           yes?: boolean;
           safetyDir?: string;
-          acknowledgeForeign?: boolean;
+          acceptForeign?: boolean;
           json?: boolean;
         },
       ) =>
@@ -176,7 +179,7 @@ export function backupCommand(program: Command): void {
             path,
             mode: o.mode,
             ...(o.safetyDir ? { safetyDir: resolve(o.safetyDir) } : {}),
-            ...(o.acknowledgeForeign ? { acknowledgeForeign: true } : {}),
+            acknowledgeNotSignedHere: o.acceptForeign === true,
           });
           if (o.json) printJson(result);
           else printResult(result);

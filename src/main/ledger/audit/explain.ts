@@ -1,4 +1,5 @@
 import type { ChainBreakKind, Discrepancy, Recommendation } from '../../../shared/contract/audit';
+import { QUARANTINE_ADVICE } from '../../../shared/contract/recovery';
 import type { Finding } from './findings';
 
 const n = (v: number) => v.toLocaleString('en-US');
@@ -59,7 +60,10 @@ function explain(f: Finding): { message: string; recommendation: Recommendation 
     case 'legacy_mismatch':
       return {
         message: `The legacy users.rewards is ${n(stored)} but the log's balance is ${n(expected)}.`,
-        recommendation: rec('sync', 'users.rewards', stored, expected, 'the legacy copy follows the log'),
+        recommendation:
+          stored > expected
+            ? rec('investigate', 'users.rewards', stored, stored, QUARANTINE_ADVICE)
+            : rec('sync', 'users.rewards', stored, expected, 'the legacy copy follows the log'),
       };
     case 'missing_user_points':
       return {
@@ -127,7 +131,7 @@ function explain(f: Finding): { message: string; recommendation: Recommendation 
           'log balance',
           log,
           log,
-          'compare the log with the last backup; the chain proves a change but cannot undo it',
+          `compare the log with the last backup; the chain proves a change but cannot undo it; ${QUARANTINE_ADVICE}`,
         ),
       };
     }

@@ -5,6 +5,7 @@ import {
   BACKUP_TABLES,
   type BackupHeader,
   type BackupScope,
+  type BackupSignature,
   type BackupTable,
   type TableCounts,
 } from '../../../shared/contract/backup';
@@ -217,6 +218,8 @@ export interface ContentSource {
   server: string;
   database: string;
   serverVersion: string;
+  /** Signs the file's SHA-256 for its trailer (signature.ts); absent: the file is unsigned. */
+  sign?: (sha256: string) => Promise<BackupSignature>;
 }
 
 /**
@@ -269,7 +272,8 @@ export async function* backupContent(
     }
   }
   const sha256 = hash.digest('hex');
-  yield `${JSON.stringify({ trailer: { counts, sha256 } })}\n`;
+  const signature = source.sign ? await source.sign(sha256) : undefined;
+  yield `${JSON.stringify({ trailer: { counts, sha256, ...(signature ? { signature } : {}) } })}\n`;
   out.counts = counts;
   out.sha256 = sha256;
 }

@@ -9,6 +9,7 @@ import {
   type ContentSource,
 } from './content';
 import { zeroCounts } from './format';
+import { signDigest } from './signature';
 
 export interface WorkProgress {
   phase: string;
@@ -80,9 +81,11 @@ export async function exportBackup(
   // only; the server ends it with the connection.
   let stopped: unknown = null;
   try {
+    // The snapshot is read only; the signature (which logs itself) is made on another connection.
+    const signed = { ...source, sign: (sha256: string) => signDigest(knex, sha256) };
     return await knex.transaction(async (trx) => {
       await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      return await writeBackup(trx, input.scope, input.path, source, options).catch((error: unknown) => {
+      return await writeBackup(trx, input.scope, input.path, signed, options).catch((error: unknown) => {
         stopped = error;
         throw error;
       });

@@ -20,7 +20,8 @@ import { userId } from '../../../shared/contract/common';
  *                        order, each id once;
  *                        version 1: one JSON object per row, keys = the table's columns, JSON
  *                        numbers and booleans, ids ascending
- *   last line   trailer  {"trailer":{"counts":{…},"sha256":"<hex>"}}
+ *   last line   trailer  {"trailer":{"counts":{…},"sha256":"<hex>","signature":{…}}}
+ *               (signature: optional, see signature.ts; not covered by sha256, it signs it)
  *
  * sha256 is over the uncompressed bytes of every line before the trailer, newlines included.
  * Version 2 exists for speed: its rows are the server's COPY text almost byte for byte, and in
@@ -87,6 +88,15 @@ export const trailerSchema = z
       .object({
         counts: z.record(tableName, z.number().int().min(0)),
         sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        signature: z
+          .object({
+            signature: z.string().regex(/^[0-9a-f]{64}$/),
+            signer: z.string().min(1).max(200),
+            signedAt: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+            keyFingerprint: z.string().regex(/^[0-9a-f]{16}$/),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   })

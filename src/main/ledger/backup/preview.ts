@@ -1,12 +1,13 @@
 import type { Knex } from 'knex';
 import type {
   BackupTable,
-  BalanceChange,
   RestoreMode,
   RestorePlan,
   RowProblem,
   TablePreview,
 } from '../../../shared/contract/backup';
+import { balanceTargetsSql, source } from './judge';
+import { checkSignature } from './signature';
 import { stagingTable, type Staged } from './stage';
 
 /** Tables whose rows belong to one user: `replace` removes the rows of users in scope the file lacks. */
@@ -34,9 +35,9 @@ async function previewTable(
   table: BackupTable,
   mode: RestoreMode,
 ): Promise<TablePreview> {
-  const columns = staged.columns[table]!;
+  const columns = staged.columns[table] ?? ['id'];
   const key = matchKey(table);
-  const s = stagingTable(table);
+  const s = source(staged, table);
   const counts = (await trx.raw(
     `SELECT count(*)::int AS in_file,
             count(*) FILTER (WHERE r.${key} IS NULL)::int AS insert,
@@ -84,34 +85,31 @@ async function conflicts(trx: Knex, staged: Staged, mode: RestoreMode): Promise<
 
 async function balances(trx: Knex, staged: Staged, mode: RestoreMode): Promise<RestorePlan['balances']> {
   if (!staged.columns.users) return { changed: 0, shown: [] };
-  const hasLog = Boolean(staged.columns.points_transactions);
-  const fileSum = hasLog
-    ? 'SELECT user_id, sum(points) AS s FROM bk_points_transactions GROUP BY user_id'
-    : 'SELECT 0 AS user_id, 0 AS s WHERE false';
-  const newSum = hasLog
-    ? `SELECT s.user_id, sum(s.points) AS s FROM bk_points_transactions s
-       WHERE NOT EXISTS (SELECT 1 FROM points_transactions r WHERE r.id = s.id) GROUP BY s.user_id`
-    : 'SELECT 0 AS user_id, 0 AS s WHERE false';
   const r = (await trx.raw(
-    `WITH file_sum AS (${fileSum}), new_sum AS (${newSum}),
-     db_sum AS (SELECT user_id, sum(points) AS s FROM points_transactions
-                WHERE user_id IN (SELECT id FROM bk_users) GROUP BY user_id),
-     b AS (
-       SELECT u.id AS user_id, coalesce(up.points, 0)::bigint AS before,
-              (CASE WHEN ? THEN coalesce(f.s, 0) ELSE coalesce(d.s, 0) + coalesce(n.s, 0) END)::bigint AS after
-       FROM bk_users u LEFT JOIN user_points up ON up.user_id = u.id
-       LEFT JOIN file_sum f ON f.user_id = u.id LEFT JOIN db_sum d ON d.user_id = u.id
-       LEFT JOIN new_sum n ON n.user_id = u.id)
-     SELECT user_id, before, after, count(*) OVER ()::int AS changed FROM b WHERE before <> after
+    `SELECT user_id, coalesce(points_before, 0) AS before, points_after AS after, rewards_before, rewards_after,
+            count(*) OVER ()::int AS changed
+     FROM (${balanceTargetsSql(staged, mode)}) b
+     WHERE coalesce(points_before, -1) <> points_after OR coalesce(rewards_before, -1) <> rewards_after
      ORDER BY user_id LIMIT ?`,
-    [mode === 'replace', MAX_BALANCES],
-  )) as { rows: Array<BalanceChange & { user_id: number; changed: number }> };
+    [MAX_BALANCES],
+  )) as {
+    rows: Array<{
+      user_id: number;
+      before: number;
+      after: string;
+      rewards_before: number | null;
+      rewards_after: string;
+      changed: number;
+    }>;
+  };
   return {
     changed: r.rows[0]?.changed ?? 0,
     shown: r.rows.map((row) => ({
       userId: row.user_id,
       before: Number(row.before),
       after: Number(row.after),
+      rewardsBefore: row.rewards_before,
+      rewardsAfter: Number(row.rewards_after),
     })),
   };
 }
@@ -126,11 +124,16 @@ export async function previewRestore(
   const tables: TablePreview[] = [];
   for (const table of Object.keys(staged.columns) as BackupTable[])
     tables.push(await previewTable(trx, staged, table, mode));
+  // A replace clears the users' rows of every user table, also those the file has no section for.
+  if (mode === 'replace' && staged.columns.users)
+    for (const table of USER_TABLES)
+      if (!staged.columns[table]) tables.push({ ...(await previewTable(trx, staged, table, mode)) });
   return {
     path,
     mode,
     header: staged.header,
     sha256: staged.sha256,
+    signature: await checkSignature(trx, staged.sha256, staged.signature),
     tables,
     balances: await balances(trx, staged, mode),
     problems: await conflicts(trx, staged, mode),

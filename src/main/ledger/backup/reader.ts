@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   BACKUP_TABLES,
   type BackupHeader,
+  type BackupSignature,
   type BackupTable,
   type TableCounts,
 } from '../../../shared/contract/backup';
@@ -46,6 +47,8 @@ export interface ReadSummary {
   /** SHA-256 of the content before the trailer, and what the trailer says. */
   sha256: string;
   expectedSha256: string | null;
+  /** The trailer's keyed signature, if the file carries one. */
+  signature: BackupSignature | null;
   bytes: number;
   compressed: boolean;
   problem: string | null;
@@ -240,6 +243,7 @@ export async function readBackup(path: string, options: ReadOptions): Promise<Re
     trailerCounts: trailer ? { ...zeroCounts(), ...trailer.counts } : null,
     sha256: sha256 || source.digestBefore(),
     expectedSha256: trailer?.sha256 ?? null,
+    signature: trailer?.signature ?? null,
     bytes: source.bytes,
     compressed: source.compressed,
     problem,

@@ -5,7 +5,9 @@ import { AppError } from '../../errors';
 import { logTotalsQuery } from '../logTotals';
 import type { ContentSource } from './content';
 import { writeBackup, type WorkOptions } from './export';
+import { judgeStaged } from './judge';
 import { previewRestore } from './preview';
+import { signDigest } from './signature';
 import { stageBackup, type Staged } from './stage';
 import { writeStaged } from './write';
 
@@ -13,8 +15,8 @@ export interface RestoreInput {
   path: string;
   mode: RestoreMode;
   safetyDir?: string | undefined;
-  /** Restore a file whose rows this database's key does not vouch for, re-sealing them. */
-  acknowledgeForeign?: boolean | undefined;
+  /** The person restores a file not signed by this database knowingly (see RestorePlan.signature). */
+  acknowledgeNotSignedHere?: boolean | undefined;
 }
 
 const cancelled = (signal: AbortSignal) => {
@@ -34,6 +36,7 @@ export async function planRestore(
   try {
     const staged = await stageBackup(trx, input.path, options);
     cancelled(options.signal);
+    await judgeStaged(trx, staged, input.mode);
     return await previewRestore(trx, staged, input.path, input.mode);
   } finally {
     await trx.rollback();
@@ -61,6 +64,7 @@ async function safetyBackup(
   if (staged.header.scope !== 'full' && existing.rows.length === 0) return null;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const path = join(input.safetyDir ?? dirname(input.path), `pointkeeper-safety-${stamp}.ndjson.gz`);
+  source = { ...source, sign: (sha256: string) => signDigest(trx, sha256) };
   const scope = staged.header.scope === 'full' ? 'full' : { userIds: existing.rows.map((r) => r.id) };
   await writeBackup(trx, scope, path, source, {
     signal: options.signal,
@@ -106,13 +110,20 @@ export async function applyRestore(
     cancelled(options.signal);
     options.onProgress({ phase: 'preview', rows: 0, totalRows: null });
     await lockScope(trx, staged);
+    await judgeStaged(trx, staged, input.mode);
     const plan = await previewRestore(trx, staged, input.path, input.mode);
+    if (plan.signature.status !== 'this_database' && input.acknowledgeNotSignedHere !== true)
+      throw new AppError(
+        'VALIDATION',
+        `The file is not signed by this database: ${plan.signature.text}. Restoring it needs an explicit acknowledgement (--accept-foreign in the CLI, the checkbox in Backups); nothing was written.`,
+        { signature: plan.signature },
+      );
     const safety = await safetyBackup(trx, staged, input, source, options);
     cancelled(options.signal);
     options.onProgress({ phase: 'write', rows: 0, totalRows: null });
     // The chain check of every restored user happens inside the write, under the database's key.
     const { applied } = await writeStaged(trx, staged, input.mode, {
-      reseal: input.acknowledgeForeign === true,
+      reseal: input.acknowledgeNotSignedHere === true,
     });
     cancelled(options.signal);
     options.onProgress({ phase: 'verify copies', rows: 0, totalRows: null });

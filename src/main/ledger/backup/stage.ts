@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import {
   BACKUP_TABLES,
   type BackupHeader,
+  type BackupSignature,
   type BackupTable,
   type TableCounts,
 } from '../../../shared/contract/backup';
@@ -17,6 +18,7 @@ const BATCH_ROWS = 2000;
 export interface Staged {
   header: BackupHeader;
   sha256: string;
+  signature: BackupSignature | null;
   counts: TableCounts;
   /** The tables the file holds, and the columns it gives for each. */
   columns: Partial<Record<BackupTable, string[]>>;
@@ -164,5 +166,11 @@ export async function stageBackup(trx: Knex, path: string, options: WorkOptions)
   await checkUniqueInFile(trx, columns);
   await checkReferences(trx, columns);
   await checkEmails(trx, columns);
-  return { header: summary.header, sha256: summary.sha256, counts: summary.counts, columns };
+  return {
+    header: summary.header,
+    sha256: summary.sha256,
+    signature: summary.signature,
+    counts: summary.counts,
+    columns,
+  };
 }

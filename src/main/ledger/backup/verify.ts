@@ -3,6 +3,7 @@ import type { VerifyResult } from '../../../shared/contract/backup';
 import { ownerRole } from '../../../shared/roles';
 import { AppError } from '../../errors';
 import type { WorkOptions } from './export';
+import { judgeStaged } from './judge';
 import { stageBackup, stagingTable, type Staged } from './stage';
 
 /**
@@ -60,6 +61,8 @@ export async function verifyBackup(db: Knex, path: string, options: WorkOptions)
   try {
     const staged = await stageBackup(trx, path, options);
     if (options.signal.aborted) throw new AppError('CANCELLED', 'Verifying the backup was cancelled.');
+    // The restore's own judgement: a file a restore would refuse is refused here, by the same words.
+    await judgeStaged(trx, staged, 'replace');
     const rows = Object.values(staged.counts).reduce((s, n) => s + n, 0);
     options.onProgress({ phase: 'check chains and copies', rows, totalRows: rows });
     const found = await countStaged(trx, staged);

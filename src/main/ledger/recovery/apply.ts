@@ -1,6 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { RecoveryRun, RecoveryRunStatus } from '../../../shared/contract/recovery';
+import type {
+  RecoveryDecision,
+  RecoveryRun,
+  RecoveryRunStatus,
+} from '../../../shared/contract/recovery';
+import { isConnectionError } from '../../db/unavailable';
 import { AppError } from '../../errors';
 import { decide } from './decide';
 import {
@@ -19,6 +24,8 @@ export interface ApplyInput extends RecoveryRequest {
   fingerprint: string;
   runId?: string | undefined;
 }
+
+const SKIPPED: ReadonlySet<RecoveryDecision> = new Set(['blocked_negative', 'investigate']);
 
 const moved = (what: string) =>
   new AppError('CONFLICT', `${what} changed since the preview: nothing was applied from it. Preview again.`);
@@ -54,6 +61,24 @@ async function applyChunk(trx: Knex.Transaction, runId: string, work: ChunkWork)
   }
 }
 
+/**
+ * A session the server ended mid-run is not "cannot reach the server": it says so, how far the
+ * run got, and how to finish. The committed chunks are consistent on their own.
+ */
+function interrupted(error: unknown, runId: string, done: number, total: number): unknown {
+  if (!isConnectionError(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const why =
+    code === '57P01'
+      ? 'it was terminated by an administrator or a server shutdown'
+      : `it closed the connection${typeof code === 'string' ? ` (${code})` : ''} (terminated by an administrator, a restart or a failover)`;
+  return new AppError(
+    'DB_UNAVAILABLE',
+    `The server ended this recovery's session: ${why}. ${done} of ${total} chunks were committed and are consistent; the rest was not applied. To finish, preview the same action and scope again and apply it (run ${runId}).`,
+    { runId, chunksDone: done, chunksTotal: total },
+  );
+}
+
 function statusOf(error: unknown): RecoveryRunStatus {
   if (error instanceof AppError && error.code === 'CONFLICT') return 'conflict';
   if (error instanceof AppError && error.code === 'CANCELLED') return 'cancelled';
@@ -78,7 +103,8 @@ export async function applyRecovery(
   await scanScope(db, input, { ...options, chunkSize }, (c) => {
     marks.push({ afterId: c.afterId, state: { ...c.state, unclean: [] } });
     // Only ids and a hash are kept per chunk, so memory stays small for a million users.
-    const targets = c.state.unclean.filter((u) => decide(input.action, u).decision !== 'blocked_negative');
+    // Blocked and quarantined users are skipped: nothing unexplained is applied.
+    const targets = c.state.unclean.filter((u) => !SKIPPED.has(decide(input.action, u).decision));
     if (targets.length > 0) chunks.push({ ids: targets.map((u) => u.userId), stateHash: hashOf(targets) });
   });
   if (planFingerprint(input, marks) !== input.fingerprint) throw moved('The data');
@@ -90,6 +116,7 @@ export async function applyRecovery(
     fingerprint: input.fingerprint,
     chunksTotal: chunks.length,
   });
+  let done = 0;
   try {
     for (const [i, chunk] of chunks.entries()) {
       if (options.signal?.aborted) {
@@ -100,12 +127,13 @@ export async function applyRecovery(
         );
       }
       await db.transaction((trx) => applyChunk(trx, runId, chunk));
-      options.progress?.({ done: i + 1, total: chunks.length, message: 'chunks applied' });
+      done = i + 1;
+      options.progress?.({ done, total: chunks.length, message: 'chunks applied' });
     }
     await finishRun(db, runId, 'done');
   } catch (error) {
     await finishRun(db, runId, statusOf(error)).catch(() => undefined);
-    throw error;
+    throw interrupted(error, runId, done, chunks.length);
   }
   return getRun(db, runId);
 }

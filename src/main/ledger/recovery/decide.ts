@@ -1,6 +1,8 @@
 import {
   AT_APPLY,
+  QUARANTINE_ADVICE,
   type ColumnChange,
+  type RecoveryEvidence,
   type PlannedTransaction,
   type RecoveryAction,
   type RecoveryDecision,
@@ -35,8 +37,27 @@ export function adjustmentFor(action: RecoveryAction, s: UserState): PlannedTran
   };
 }
 
+/**
+ * What quarantines a user: the chain's and the operations log's evidence against their log, or
+ * a legacy users.rewards above both the user_points balance and the log. The application writes
+ * both copies together, so a legacy copy above the balance was written some other way; recover
+ * never lowers a copy, and crediting that number would turn it into points without a person's say.
+ */
+export function evidenceOf(s: UserState): RecoveryEvidence[] {
+  const out = [...(s.evidence ?? [])];
+  const points = s.points ?? 0;
+  if (s.hasRow && s.rewards > Math.max(points, s.logSum))
+    out.push({
+      kind: 'copies_disagree',
+      transactionId: null,
+      detail: `The copies disagree: the legacy users.rewards is ${fmt(s.rewards)}, above user_points.points (${fmt(points)}) and the log (${fmt(s.logSum)}); the application writes both together.`,
+    });
+  return out;
+}
+
 function decisionOf(action: RecoveryAction, s: UserState, target: number): RecoveryDecision {
   const stored = storedBalance(s);
+  if (evidenceOf(s).length > 0) return 'investigate';
   if (action === 'sync' && s.logSum < 0) return 'blocked_negative';
   if (!s.hasRow) return 'rebuild_row';
   if (action === 'recover' && keptBalance(s) > s.logSum) return 'adjust_log_up';
@@ -63,7 +84,26 @@ function reasonOf(decision: RecoveryDecision, s: UserState, target: number, chan
       return `The stored balance ${fmt(stored)} is higher than the log (${fmt(log)}): sync sets it to the log, ${fmt(stored - log)} points lower. Recover would keep them with an adjustment.`;
     case 'copies_only':
       return `The balance agrees with the log; ${changed.join(', ')} ${changed.length === 1 ? 'is' : 'are'} rebuilt from it.`;
+    case 'investigate':
+      return `The log (${fmt(log)}) cannot be vouched for, or the copies disagree (stored ${fmt(stored)}): ${QUARANTINE_ADVICE}.`;
   }
+}
+
+/** Every copy the plan lowers, said per copy (only sync lowers; recover never does). */
+function loweredText(changes: ColumnChange[]): string {
+  const lowered = changes.filter(
+    (c) =>
+      (c.column === 'user_points.points' || c.column === 'users.rewards') &&
+      typeof c.before === 'number' &&
+      typeof c.after === 'number' &&
+      c.after < c.before,
+  );
+  if (lowered.length === 0) return '';
+  const parts = lowered.map(
+    (c) =>
+      `${c.column} ${fmt(c.before as number)} → ${fmt(c.after as number)} (−${fmt((c.before as number) - (c.after as number))})`,
+  );
+  return ` Lowers ${parts.join(' and ')}.`;
 }
 
 /**
@@ -76,7 +116,11 @@ export function decide(action: RecoveryAction, s: UserState): UserRecoveryPlan {
   const extra = adjustment?.points ?? 0;
   const target = s.logSum + extra;
   const decision = decisionOf(action, s, target);
-  if (decision === 'blocked_negative') {
+  const seen = {
+    log: { balance: s.logSum, transactions: s.logCount },
+    stored: { points: s.hasRow ? s.points : null, rewards: s.rewards },
+  };
+  if (decision === 'blocked_negative' || decision === 'investigate') {
     return {
       userId: s.userId,
       decision,
@@ -84,6 +128,8 @@ export function decide(action: RecoveryAction, s: UserState): UserRecoveryPlan {
       createsRow: false,
       changes: [],
       transactions: [],
+      evidence: evidenceOf(s),
+      ...seen,
     };
   }
   const after: Array<[ColumnChange['column'], ColumnChange['before'], ColumnChange['after']]> = [
@@ -99,14 +145,16 @@ export function decide(action: RecoveryAction, s: UserState): UserRecoveryPlan {
   return {
     userId: s.userId,
     decision,
-    reason: reasonOf(
+    reason: `${reasonOf(
       decision,
       s,
       target,
       changes.map((c) => c.column),
-    ),
+    )}${loweredText(changes)}`,
     createsRow: !s.hasRow,
     changes,
     transactions: adjustment ? [adjustment] : [],
+    evidence: [],
+    ...seen,
   };
 }

@@ -97,9 +97,11 @@ export const emptyTotals = (): RecoveryTotals => ({
   usersInScope: 0,
   usersChanged: 0,
   usersBlocked: 0,
+  usersInvestigate: 0,
   rowsCreated: 0,
   balancesRaised: { users: 0, points: 0 },
   balancesLowered: { users: 0, points: 0 },
+  legacyLowered: { users: 0, points: 0 },
   adjustments: { count: 0, points: 0 },
   chunks: 0,
 });
@@ -108,6 +110,10 @@ export const emptyTotals = (): RecoveryTotals => ({
 export function count(totals: RecoveryTotals, user: UserRecoveryPlan, before: number): void {
   if (user.decision === 'blocked_negative') {
     totals.usersBlocked++;
+    return;
+  }
+  if (user.decision === 'investigate') {
+    totals.usersInvestigate++;
     return;
   }
   totals.usersChanged++;
@@ -120,6 +126,16 @@ export function count(totals: RecoveryTotals, user: UserRecoveryPlan, before: nu
   } else if (delta < 0) {
     totals.balancesLowered.users++;
     totals.balancesLowered.points -= delta;
+  }
+  const legacy = user.changes.find((c) => c.column === 'users.rewards');
+  if (
+    legacy &&
+    typeof legacy.before === 'number' &&
+    typeof legacy.after === 'number' &&
+    legacy.after < legacy.before
+  ) {
+    totals.legacyLowered.users++;
+    totals.legacyLowered.points += legacy.before - legacy.after;
   }
   for (const t of user.transactions) {
     totals.adjustments.count++;

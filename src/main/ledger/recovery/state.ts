@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import type { RecoveryEvidence } from '../../../shared/contract/recovery';
 import { logTotalsQuery } from '../logTotals';
+import { attachEvidence } from './evidence';
 
 /**
  * What recovery knows about one user: the stored copies and the log's aggregates. Sums are
@@ -19,6 +21,8 @@ export interface UserState {
   logEarned: number;
   logRedeemed: number;
   logLastEarnedAt: string | null;
+  /** What the chain and the operations log say against this user's log (unclean users only). */
+  evidence: RecoveryEvidence[];
 }
 
 export interface ChunkState {
@@ -100,6 +104,7 @@ export async function readChunk(db: Knex, q: ChunkQuery): Promise<ChunkState> {
     fingerprint: string;
     unclean: UserState[];
   };
+  await attachEvidence(db, row.unclean);
   return {
     lastId: row.last_id,
     seen: row.seen,

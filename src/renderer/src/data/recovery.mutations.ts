@@ -28,4 +28,13 @@ export const recoveryMutations = {
         return client.invalidateQueries();
       },
     }),
+  resolve: (client: QueryClient) =>
+    mutationOptions({
+      mutationKey: ['recovery', 'resolve'] as const,
+      mutationFn: (input: CallInput<'recovery.resolve'>) => call('recovery.resolve', input),
+      onSuccess: (r) => {
+        notify('success', `User ${r.userId} resolved: balance ${r.after.points.toLocaleString()}.`);
+        return client.invalidateQueries();
+      },
+    }),
 };

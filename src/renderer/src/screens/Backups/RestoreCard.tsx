@@ -28,6 +28,7 @@ export function RestoreCard() {
   const [jobId, setJobId] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState('');
+  const [acknowledged, setAcknowledged] = useState(false);
   const inspect = useMutation(backupMutations.inspect());
   const plan = useMutation(backupMutations.plan());
   const apply = useMutation(backupMutations.apply(client));
@@ -49,8 +50,12 @@ export function RestoreCard() {
   const restore = () => {
     setConfirming(false);
     setTyped('');
-    start((id) => apply.mutate({ path: file, mode, jobId: id }));
+    setAcknowledged(false);
+    start((id) => apply.mutate({ path: file, mode, jobId: id, acknowledgeNotSignedHere: acknowledged }));
   };
+
+  const signature = plan.data?.signature;
+  const foreign = signature !== undefined && signature.status !== 'this_database';
 
   return (
     <section className="card" aria-labelledby="restore-title">
@@ -141,7 +146,7 @@ export function RestoreCard() {
         title={`Restore (${mode})?`}
         confirmLabel="Restore"
         busy={apply.isPending}
-        confirmDisabled={typed.trim() !== mode}
+        confirmDisabled={typed.trim() !== mode || (foreign && !acknowledged)}
         onCancel={() => (setConfirming(false), setTyped(''))}
         onConfirm={restore}
       >
@@ -151,6 +156,22 @@ export function RestoreCard() {
             : 'Rows the database lacks are added; nothing it has is changed.'}{' '}
           A safety backup of what changes is written first, beside the file.
         </p>
+        {foreign && signature && (
+          <div className="field">
+            <label>
+              <input
+                type="checkbox"
+                checked={acknowledged}
+                onChange={(e) => setAcknowledged(e.target.checked)}
+                data-testid="restore-acknowledge"
+              />{' '}
+              {signature.signature
+                ? `I restore a file signed by another key (fingerprint ${signature.signature.keyFingerprint}; this database's is ${signature.thisDatabaseKey}).`
+                : 'I restore an unsigned file: nothing says who made it.'}{' '}
+              This is recorded in the operations log.
+            </label>
+          </div>
+        )}
         <div className="field">
           <label htmlFor="restore-confirm">Type {mode} to confirm</label>
           <input

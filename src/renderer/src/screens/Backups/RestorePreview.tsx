@@ -45,6 +45,18 @@ export function PlanView({
 }) {
   return (
     <div data-testid={testId}>
+      {!applied && (
+        <p data-testid="restore-signature">
+          <Badge tone={plan.signature.status === 'this_database' ? 'ok' : 'bad'}>
+            {plan.signature.status === 'this_database'
+              ? 'signed here'
+              : plan.signature.status === 'unsigned'
+                ? 'unsigned'
+                : 'other key'}
+          </Badge>{' '}
+          {plan.signature.text}
+        </p>
+      )}
       <table className="simple-table sticky-head" aria-label={applied ? 'Restored rows' : 'Restore preview'}>
         <thead>
           <tr>

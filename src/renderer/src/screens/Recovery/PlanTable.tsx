@@ -2,6 +2,7 @@ import type { ColumnChange, RecoveryPlan, UserRecoveryPlan } from '../../../../s
 import { formatCount, formatLocalDateTime, formatSignedPoints } from '../../../../shared/format';
 import { columnLabel } from '../../lib/labels';
 import { hrefOf } from '../../app/router';
+import { ResolveForm } from './ResolveForm';
 
 const DECISION_LABELS: Record<UserRecoveryPlan['decision'], string> = {
   rebuild_row: 'rebuild row',
@@ -10,6 +11,7 @@ const DECISION_LABELS: Record<UserRecoveryPlan['decision'], string> = {
   lower_to_log: 'lower to log',
   copies_only: 'copies only',
   blocked_negative: 'blocked',
+  investigate: 'investigate',
 };
 
 function value(column: ColumnChange['column'], v: ColumnChange['before']): string {
@@ -60,7 +62,17 @@ function UserRows({ user }: { user: UserRecoveryPlan }) {
                 </td>
               </>
             )}
-            {!change && !tx && (
+            {!change && !tx && user.decision === 'investigate' && (
+              <td colSpan={3}>
+                <ul className="plan-evidence" aria-label={`Evidence for user ${user.userId}`}>
+                  {user.evidence.map((e, k) => (
+                    <li key={k}>{e.detail}</li>
+                  ))}
+                </ul>
+                <ResolveForm user={user} />
+              </td>
+            )}
+            {!change && !tx && user.decision !== 'investigate' && (
               <td colSpan={3} className="muted">
                 unchanged
               </td>

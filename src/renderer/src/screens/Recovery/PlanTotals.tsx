@@ -36,6 +36,18 @@ export function PlanTotals({ plan }: { plan: RecoveryPlan }) {
         value={usersAndPoints(t.adjustments.count, t.adjustments.points)}
         testId="plan-adjustments"
       />
+      <Stat
+        label="Legacy copies lowered"
+        value={usersAndPoints(t.legacyLowered.users, -t.legacyLowered.points)}
+        testId="plan-legacy-lowered"
+      />
+      {t.usersInvestigate > 0 && (
+        <Stat
+          label="Investigate (nothing applied)"
+          value={t.usersInvestigate.toLocaleString()}
+          testId="plan-investigate"
+        />
+      )}
       {t.usersBlocked > 0 && (
         <Stat label="Blocked" value={formatCount(t.usersBlocked)} testId="plan-blocked" />
       )}

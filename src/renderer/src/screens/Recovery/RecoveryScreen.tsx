@@ -142,7 +142,10 @@ function RecoveryWork({ initialUsers }: { initialUsers: string }) {
         <section className="card" aria-label="Preview">
           <h2 className="card-title">Preview</h2>
           <PlanTotals plan={plan.data} />
-          {plan.data.totals.usersChanged + plan.data.totals.usersBlocked === 0 ? (
+          {plan.data.totals.usersChanged +
+            plan.data.totals.usersBlocked +
+            plan.data.totals.usersInvestigate ===
+          0 ? (
             <EmptyState title="Nothing to change">Every user in scope agrees with the log.</EmptyState>
           ) : (
             <>
