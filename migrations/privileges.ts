@@ -159,8 +159,17 @@ export async function applyPrivileges(knex: Knex): Promise<void> {
     .filter((t) => !SECRET_TABLES.has(t));
   if (tables.length > 0)
     await knex.raw(`GRANT SELECT ON ${tables.map(quoteIdent).join(', ')} TO ${quoteIdent(roles.auditor)}`);
+  // A migration that runs this before later migrations made their functions grants what exists;
+  // the run after the last migration grants the rest.
+  const existing = new Set(
+    (
+      (await knex.raw('SELECT fn FROM unnest(?::text[]) fn WHERE to_regprocedure(fn) IS NOT NULL', [
+        Object.values(FUNCTION_GRANTS).flat(),
+      ])) as { rows: Array<{ fn: string }> }
+    ).rows.map((r) => r.fn),
+  );
   for (const [role, functions] of Object.entries(FUNCTION_GRANTS) as Array<[Role, readonly string[]]>) {
-    for (const fn of functions)
+    for (const fn of functions.filter((f) => existing.has(f)))
       await knex.raw(`GRANT EXECUTE ON FUNCTION ${fn} TO ${quoteIdent(roles[role])}`);
   }
 

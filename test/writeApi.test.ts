@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { dropRolesOf } from '../migrations/privileges';
+import { dropRolesOf, FUNCTION_GRANTS } from '../migrations/privileges';
 import { createKnex } from '../src/main/db/knex';
 import { migrateLatest } from '../src/main/db/migrate';
 import { openSession } from '../src/main/db/session';
@@ -293,6 +293,18 @@ describe('a restore that re-seals', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('privileges', () => {
+  it('every function granted to a role exists once the migrations are done', async () => {
+    const all = Object.values(FUNCTION_GRANTS).flat();
+    const r = (await db.knex.raw('SELECT fn FROM unnest(?::text[]) fn WHERE to_regprocedure(fn) IS NULL', [
+      all,
+    ])) as {
+      rows: Array<{ fn: string }>;
+    };
+    expect(r.rows).toEqual([]);
   });
 });
 
