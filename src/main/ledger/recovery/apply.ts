@@ -1,10 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type {
-  RecoveryDecision,
-  RecoveryRun,
-  RecoveryRunStatus,
-} from '../../../shared/contract/recovery';
+import type { RecoveryDecision, RecoveryRun, RecoveryRunStatus } from '../../../shared/contract/recovery';
 import { isConnectionError } from '../../db/unavailable';
 import { AppError } from '../../errors';
 import { decide } from './decide';
