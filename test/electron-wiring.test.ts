@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,7 +14,8 @@ vi.mock('electron', async () => (await import('./support/fakeElectron')).electro
 const REPO = resolve(import.meta.dirname, '..');
 const paths = {
   preload: join(REPO, 'out/preload/index.cjs'),
-  rendererFile: join(REPO, 'out/renderer/index.html'),
+  // A renderer folder of the test's own (set in beforeAll): the unit tests run before any build.
+  rendererFile: '',
 };
 const APP_URL = 'app://pointkeeper/index.html';
 
@@ -56,6 +57,9 @@ const directives = (policy: string) =>
 beforeAll(async () => {
   db = await createTestDb();
   home = await mkdtemp(join(tmpdir(), 'pk-wiring-'));
+  paths.rendererFile = join(home, 'renderer', 'index.html');
+  await mkdir(join(home, 'renderer'));
+  await copyFile(join(REPO, 'src/renderer/index.html'), paths.rendererFile);
   const { runApp } = await import('../src/main/electron/app');
   const started = await runApp(paths, {
     env: { POINTKEEPER_HOME: home, DATABASE_URL: databaseUrl(db.connection) },
