@@ -125,6 +125,9 @@ for (const theme of THEMES) {
       const dir = await mkdtemp(join(tmpdir(), 'pk-e2e-axe-'));
       try {
         const file = join(dir, 'all.ndjson.gz');
+        // The main process writes only where its save dialog pointed: answer it, as a person would.
+        await database.dialogs.answer('saveFile', file);
+        await database.call('dialog.saveFile', { title: 'Backup file' });
         const exported = await database.call('backup.export', {
           scope: 'full',
           path: file,
