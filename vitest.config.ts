@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Each CLI call in a test stops the local server it started, as the tests expect.
+    env: { POINTKEEPER_KEEP_ALIVE: '0' },
   },
 });

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -154,5 +154,34 @@ describe('CLI on the embedded database (no DATABASE_URL)', () => {
     expect(existsSync(pid)).toBe(false);
     const r = await cli(['users', 'search', 'a', '--json', '--limit', '1'], { POINTKEEPER_HOME: home });
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('a keeper holds the server between consecutive calls, leaves it when idle, and db stop ends it', async () => {
+    const dataDir = await clusterDir(home);
+    const pidFile = join(dataDir, 'postmaster.pid');
+    const keep = { POINTKEEPER_HOME: home, POINTKEEPER_KEEP_ALIVE: '3' };
+    const first = await cli(['whoami', '--json'], keep);
+    expect(first.code, first.stderr).toBe(0);
+    // The first call left; its keeper holds the same server for the next one.
+    expect(existsSync(pidFile)).toBe(true);
+    const serverPid = (await readFile(pidFile, 'utf8')).split('\n')[0];
+    const second = await cli(['users', 'get', '2', '--json'], keep);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toContain('Started the local database');
+    expect((await readFile(pidFile, 'utf8')).split('\n')[0]).toBe(serverPid);
+    // Idle for longer than POINTKEEPER_KEEP_ALIVE: the keeper stops the server and exits.
+    const deadline = Date.now() + 20_000;
+    while (existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(existsSync(pidFile)).toBe(false);
+
+    expect((await cli(['whoami', '--json'], keep)).code).toBe(0);
+    expect(existsSync(pidFile)).toBe(true);
+    const stop = await cli(['db', 'stop', '--json'], { POINTKEEPER_HOME: home });
+    expect(JSON.parse(stop.stdout)).toEqual({ stopped: true });
+    expect(existsSync(pidFile)).toBe(false);
+
+    const bad = await cli(['whoami'], { POINTKEEPER_HOME: home, POINTKEEPER_KEEP_ALIVE: 'soon' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('POINTKEEPER_KEEP_ALIVE must be a whole number of seconds');
   });
 });

@@ -12,6 +12,8 @@ import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
 import { verifyCommand } from './commands/verify';
 import { CliExit, EXIT, programFlags } from './runtime';
+import { KEEPER_ARG, runKeeper } from './keepAlive';
+import { cliHome } from '../db/target';
 
 const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
@@ -90,6 +92,7 @@ const codeOf = (exitCode: number) =>
   exitCode === EXIT.USAGE ? 'USAGE' : exitCode === EXIT.PREVIEW ? 'PREVIEW' : 'ERROR';
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === KEEPER_ARG) return runKeeper(cliHome(), argv[1]);
   ignoreClosedStdout();
   // Known before parsing, so that a usage error is answered in JSON too.
   const json = argv.includes('--json');

@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import type { Progress } from '../api/types';
 import type { CallName, CallInput, CallOutput } from '../../shared/contract';
 import { interruptSignal } from './interrupt';
+import { keepAliveSeconds, spawnKeeper } from './keepAlive';
 import { progressBar } from './progress';
 
 /** The documented exit codes (README, "The command line"). */
@@ -66,10 +67,17 @@ export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOpti
     // One quiet line about the local database (created, started), none with --json: the answer
     // is what the person asked for, and scripts read stdout alone.
     const notes: string[] = [];
-    session = await openSession(target, { log: (l) => notes.push(l), ...options });
+    const keepAlive = keepAliveSeconds();
+    // The last call out leaves the local server to a keeper, except after Ctrl-C: then it stops.
+    const handOff =
+      keepAlive > 0
+        ? () => (interrupt.signal.aborted ? Promise.resolve(false) : spawnKeeper(keepAlive))
+        : undefined;
+    session = await openSession(target, { log: (l) => notes.push(l), handOff, ...options });
     if (notes.length > 0 && !process.argv.includes('--json')) process.stderr.write(`${notes.join('; ')}\n`);
   } catch (error) {
     interrupt.dispose();
+    if (error instanceof CliExit) throw error;
     if (error instanceof AppError)
       throw new CliExit(EXIT.REFUSED, `error [${error.code}]: ${error.message}`, {
         code: error.code,

@@ -22,8 +22,11 @@ export interface EmbeddedServer {
   owned: boolean;
   /** Stops the server whoever else uses it (tests, an explicit shutdown). */
   stop(): Promise<void>;
-  /** Leaves: stops the server only when no other client is connected to it. */
-  release(): Promise<void>;
+  /**
+   * Leaves: stops the server only when no other client is connected to it — unless `handOff`
+   * (called only then) starts a process that keeps it running and resolves true once it holds on.
+   */
+  release(handOff?: () => Promise<boolean>): Promise<void>;
 }
 
 interface ClusterFile {
@@ -229,11 +232,26 @@ async function announce(connection: PgConnection): Promise<pg.Client | null> {
   }
 }
 
-/** Leaves; the last process out (nobody else holds the presence lock) stops the server. */
-async function leave(presence: pg.Client, dataDir: string): Promise<void> {
+const alone = async (presence: pg.Client): Promise<boolean> =>
+  (
+    (await presence.query('SELECT pg_try_advisory_lock($1) AS alone', [PRESENCE_LOCK])).rows[0] as {
+      alone: boolean;
+    }
+  ).alone;
+
+/**
+ * Leaves; the last process out (nobody else holds the presence lock) stops the server, or hands
+ * it to a keeper: the exclusive hold is dropped first, since the keeper's shared one waits on it.
+ */
+async function leave(presence: pg.Client, dataDir: string, handOff?: () => Promise<boolean>): Promise<void> {
   try {
-    const r = await presence.query('SELECT pg_try_advisory_lock($1) AS alone', [PRESENCE_LOCK]);
-    if ((r.rows[0] as { alone: boolean }).alone) await stopServer(dataDir);
+    if (!(await alone(presence))) return;
+    if (handOff) {
+      await presence.query('SELECT pg_advisory_unlock($1)', [PRESENCE_LOCK]);
+      if (await handOff().catch(() => false)) return;
+      if (!(await alone(presence))) return;
+    }
+    await stopServer(dataDir);
   } catch {
     // The server is already gone.
   } finally {
@@ -341,7 +359,7 @@ export async function startEmbedded(
       await presence.end().catch(() => undefined);
       await stopServer(dataDir);
     },
-    release: () => leave(presence, dataDir),
+    release: (handOff) => leave(presence, dataDir, handOff),
   });
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
@@ -388,4 +406,51 @@ export async function startEmbedded(
   throw new Error(
     `The local PostgreSQL did not start: ${String(lastError)}\n${logTail.slice(-2000)}${output.join('').slice(-1000)}`,
   );
+}
+
+/**
+ * Keeps the local server of `home` running for consecutive CLI calls: holds the presence lock and
+ * leaves (stopping the server if nobody else uses it) once no other process has used it for
+ * `idleSeconds`. Resolves when it has left; `ready` is called once it holds the server.
+ */
+export async function keepServerAlive(home: string, idleSeconds: number, ready: () => void): Promise<void> {
+  const dataDir = await clusterDir(home);
+  const running = await runningCluster(dataDir);
+  if (!running) return;
+  const { password } = await readOrCreateClusterFile(home);
+  const connection = {
+    host: '127.0.0.1',
+    user: SUPERUSER,
+    password,
+    database: EMBEDDED_DATABASE,
+    port: running.port,
+  };
+  const presence = await announce(connection);
+  if (!presence) return;
+  ready();
+  let lastUsed = Date.now();
+  try {
+    while (Date.now() - lastUsed < idleSeconds * 1000) {
+      await sleep(Math.min(2000, idleSeconds * 1000));
+      // Other holders of the shared presence lock are Pointkeeper processes using the server now.
+      const others = await presence.query(
+        `SELECT count(*)::int AS n FROM pg_locks
+          WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND objsubid = 1 AND granted
+            AND pid <> pg_backend_pid()`,
+        [PRESENCE_LOCK],
+      );
+      if ((others.rows[0] as { n: number }).n > 0) lastUsed = Date.now();
+    }
+  } catch {
+    return; // the server went away (stopped by `pointkeeper db stop`, say): nothing to keep
+  }
+  await leave(presence, dataDir);
+}
+
+/** Stops the local server of `home` now, whoever uses it. False when it was not running. */
+export async function stopLocalServer(home: string): Promise<boolean> {
+  const dataDir = await clusterDir(home);
+  if (!(await runningCluster(dataDir))) return false;
+  await stopServer(dataDir);
+  return true;
 }

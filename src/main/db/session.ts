@@ -24,6 +24,8 @@ export interface OpenOptions {
   log?: (line: string) => void;
   /** Connections in the pool (default 10): load tests size it to their clients. */
   poolMax?: number;
+  /** When the last user of the embedded server leaves: start a keeper instead of stopping it. */
+  handOff?: () => Promise<boolean>;
 }
 
 async function readRole(knex: Knex, database: string): Promise<{ role: Role | null; superuser: boolean }> {
@@ -114,7 +116,7 @@ export async function openSession(target: DbTarget, options: OpenOptions = {}): 
   const knex = createKnex(connection, options.poolMax);
   const close = async () => {
     await knex.destroy();
-    await embedded?.release();
+    await embedded?.release(options.handOff);
   };
   try {
     const whoami = await readWhoAmI(knex, connection, embedded !== null);

@@ -1,10 +1,34 @@
 import type { Command } from 'commander';
+import { stopLocalServer } from '../../db/embedded';
 import { migrateLatest, pendingMigrations, rollbackLast } from '../../db/migrate';
+import { cliHome, resolveTarget } from '../../db/target';
 import { printJson } from '../output';
-import { withCli } from '../runtime';
+import { CliExit, EXIT, withCli } from '../runtime';
 
 export function dbCommand(program: Command): void {
-  const db = program.command('db').description('Schema migrations');
+  const db = program.command('db').description('Schema migrations and the local database server');
+  db.command('stop')
+    .description(
+      'Stop the local database now (it otherwise stops POINTKEEPER_KEEP_ALIVE seconds after the last command)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const target = resolveTarget(cliHome());
+      if (target.kind !== 'embedded' || process.env.POINTKEEPER_PROFILE)
+        throw new CliExit(
+          EXIT.USAGE,
+          'error: db stop stops the local database only; unset DATABASE_URL and --profile',
+          {
+            code: 'USAGE',
+          },
+        );
+      const stopped = await stopLocalServer(target.home);
+      if (opts.json) printJson({ stopped });
+      else
+        process.stdout.write(
+          stopped ? 'stopped the local database\n' : 'the local database was not running\n',
+        );
+    });
   db.command('migrate')
     .description('Apply pending migrations (needs the database owner)')
     .option('--json', 'print JSON')
