@@ -19,7 +19,11 @@ const entry = [join(root, 'out', 'cli', 'index.js'), join(root, 'bin', 'pointkee
 )!;
 
 async function timed(home: string, keepAlive: string): Promise<number> {
-  const env = { ...process.env, POINTKEEPER_HOME: home, POINTKEEPER_KEEP_ALIVE: keepAlive };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    POINTKEEPER_HOME: home,
+    POINTKEEPER_KEEP_ALIVE: keepAlive,
+  };
   delete env.DATABASE_URL;
   const started = performance.now();
   await exec(process.execPath, [entry, 'whoami', '--json'], { env });
