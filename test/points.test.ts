@@ -255,6 +255,25 @@ describe('points.history', () => {
     const debits = await unwrap(db.call('points.history', { userId, types: ['redeemed'] }));
     expect(debits.items.map((i) => i.points)).toEqual([-5]);
   });
+
+  it('says of each row why the ledger would refuse to reverse it, and reversing agrees', async () => {
+    const userId = await newUser();
+    const big = await unwrap(db.call('points.earn', { userId, points: 100, description: 'big' }));
+    const small = await unwrap(db.call('points.earn', { userId, points: 30, description: 'small' }));
+    const spend = await unwrap(db.call('points.redeem', { userId, points: 90, description: 'spend' }));
+    const undo = await unwrap(
+      db.call('points.reverse', { transactionId: small.transactionId, reason: 'dup' }),
+    );
+    const page = await unwrap(db.call('points.history', { userId }));
+    const why = Object.fromEntries(page.items.map((i) => [i.id, i.notReversible]));
+    expect(why[big.transactionId]).toBe('Its 100 pts were already spent (balance 10 pts).');
+    expect(why[small.transactionId]).toBe(`Already reversed by transaction ${undo.transactionId}.`);
+    expect(why[undo.transactionId]).toBe(`It is the reversal of transaction ${small.transactionId}.`);
+    expect(why[spend.transactionId]).toBeNull();
+    const refused = await db.call('points.reverse', { transactionId: big.transactionId, reason: 'try' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'INSUFFICIENT_POINTS' } });
+    await unwrap(db.call('points.reverse', { transactionId: spend.transactionId, reason: 'gave back' }));
+  });
 });
 
 describe('roles', () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { HistoryRow, Page, ParsedInput, TransactionType } from '../../shared/contract';
 import { decodeCursor, encodeCursor } from './cursor';
 import { iso } from './dates';
+import { formatPoints } from '../../shared/format';
 
 /** A log row as `userTransactions` selects it. */
 export interface TransactionRow {
@@ -16,12 +17,17 @@ export interface TransactionRow {
   created_by: string;
   reverses_id: number | null;
   reversed_by_id: number | null;
+  /** The user's current balance, for whether a credit's points are still there to take back. */
+  balance: number | null;
+  /** Whether the reward a redemption paid for was used. */
+  redemption_used: boolean | null;
 }
 
 /** A user's log rows with the id of the row that reversed each (history and statements). */
 export function userTransactions(db: Knex, userId: number): Knex.QueryBuilder {
   return db('points_transactions as t')
     .leftJoin('points_transactions as r', 'r.reverses_id', 't.id')
+    .leftJoin('user_points_redemptions as d', 'd.transaction_id', 't.id')
     .where('t.user_id', userId)
     .select(
       't.id',
@@ -34,7 +40,22 @@ export function userTransactions(db: Knex, userId: number): Knex.QueryBuilder {
       't.created_by',
       't.reverses_id',
       'r.id as reversed_by_id',
+      'd.is_used as redemption_used',
+      db.raw('(SELECT p.points FROM user_points p WHERE p.user_id = t.user_id) AS balance'),
     );
+}
+
+/**
+ * Why pointkeeper_reverse would refuse this row today, or null when it would not: the same rules,
+ * read ahead so the console offers "Reverse…" only where it can succeed.
+ */
+function notReversible(r: TransactionRow): string | null {
+  if (r.reverses_id !== null) return `It is the reversal of transaction ${r.reverses_id}.`;
+  if (r.reversed_by_id !== null) return `Already reversed by transaction ${r.reversed_by_id}.`;
+  if (r.redemption_used) return 'It paid for a reward that was already used.';
+  if (r.points > (r.balance ?? 0))
+    return `Its ${formatPoints(r.points)} were already spent (balance ${formatPoints(r.balance ?? 0)}).`;
+  return null;
 }
 
 const historyCursor = z.tuple([z.string(), z.number().int()]);
@@ -50,6 +71,7 @@ export const toHistoryRow = (r: TransactionRow): HistoryRow => ({
   createdBy: r.created_by,
   reversesId: r.reverses_id,
   reversedById: r.reversed_by_id,
+  notReversible: notReversible(r),
 });
 
 /**

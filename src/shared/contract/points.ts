@@ -67,6 +67,8 @@ export interface HistoryRow {
   reversesId: number | null;
   /** The adjustment that reversed this row, if any. */
   reversedById: number | null;
+  /** Why the ledger would refuse to reverse this row now; null when it can be reversed. */
+  notReversible: string | null;
 }
 
 export type RedemptionStatus = 'active' | 'used' | 'expired' | 'cancelled';

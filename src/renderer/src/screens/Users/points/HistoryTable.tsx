@@ -64,7 +64,6 @@ function Row({
   reason: string | null;
   onReverse(): void;
 }) {
-  const reversible = tx.reversesId === null && tx.reversedById === null;
   return (
     <>
       <span role="gridcell" className="mono">
@@ -84,8 +83,8 @@ function Row({
         )}
       </span>
       <span role="gridcell">{tx.createdBy}</span>
-      <span role="gridcell">
-        {reversible && (
+      <span role="gridcell" title={tx.reversedById === null ? (tx.notReversible ?? undefined) : undefined}>
+        {tx.notReversible === null && (
           <button
             type="button"
             className="button button-small"

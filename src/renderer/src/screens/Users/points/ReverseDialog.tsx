@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { contract, type HistoryRow } from '../../../../../shared/contract';
-import { formatSignedPoints } from '../../../../../shared/format';
+import { formatPoints, formatSignedPoints } from '../../../../../shared/format';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { pointsMutations } from '../../../data/points.mutations';
 import { fieldErrors } from '../../../lib/fieldErrors';
@@ -41,6 +41,13 @@ export function ReverseDialog({
         <p>
           Adds an adjustment of <strong>{formatSignedPoints(-tx.points)}</strong> that cancels “
           {tx.description}”. The original row stays in the log.
+        </p>
+      )}
+      {tx && (
+        <p className="muted">
+          {tx.points > 0
+            ? `Lifetime totals: total earned keeps the original credit; the ${formatPoints(tx.points)} taken back count as redeemed.`
+            : `Lifetime totals: total redeemed keeps the original redemption; the ${formatPoints(-tx.points)} given back count as earned.`}
         </p>
       )}
       <Field label="Reason (required)" error={reason ? error : undefined}>
