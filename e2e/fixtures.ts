@@ -23,6 +23,11 @@ export interface TestDatabase {
     answer(kind: DialogKind, ...answers: Array<string | null>): Promise<void>;
     record(): Promise<DesktopRecord>;
   };
+  /**
+   * Exports a backup to `file` through the bridge, as the Backups screen does: the main process
+   * writes only where its save dialog pointed, so the dialog is answered with `file` first.
+   */
+  exportBackup(file: string, scope: CallInput<'backup.export'>['scope'], jobId: string): Promise<void>;
 }
 
 interface TestFixtures {
@@ -52,7 +57,7 @@ async function createDatabase(host: HostProcess, seeded: boolean, keychain: bool
   const { database, rpcBase } = (await response.json()) as { database: string; rpcBase: string };
   const control = `/__host/databases/${database}`;
   const dialogsUrl = `${control}/dialogs`;
-  return {
+  const db: TestDatabase = {
     name: database,
     rpcBase,
     async call(name, input) {
@@ -77,7 +82,14 @@ async function createDatabase(host: HostProcess, seeded: boolean, keychain: bool
         return (await (await hostFetch(host, dialogsUrl)).json()) as DesktopRecord;
       },
     },
+    async exportBackup(file, scope, jobId) {
+      await db.dialogs.answer('saveFile', file);
+      await db.call('dialog.saveFile', { title: 'Backup file' });
+      const exported = await db.call('backup.export', { scope, path: file, jobId });
+      if (!exported.ok) throw new Error(`the backup export failed: ${exported.error.message}`);
+    },
   };
+  return db;
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({

@@ -71,15 +71,7 @@ test('Backups: export, then Restore… after a preview', async ({ page, database
   const dir = await mkdtemp(join(tmpdir(), 'pk-e2e-layout-'));
   try {
     const file = join(dir, 'all.ndjson.gz');
-    // The main process writes only where its save dialog pointed: answer it, as a person would.
-    await database.dialogs.answer('saveFile', file);
-    await database.call('dialog.saveFile', { title: 'Backup file' });
-    const exported = await database.call('backup.export', {
-      scope: 'full',
-      path: file,
-      jobId: 'layout-export',
-    });
-    expect(exported.ok).toBe(true);
+    await database.exportBackup(file, 'full', 'layout-export');
     await page.goto('/#/backups');
     await wheelTo(
       page,

@@ -58,18 +58,10 @@ for (const theme of ['light', 'dark'] as const) {
     const dir = await mkdtemp(join(tmpdir(), 'pk-shots-'));
     try {
       const file = join(dir, 'all.ndjson.gz');
-      // The main process writes only where its save dialog pointed: answer it, as a person would.
-      await database.dialogs.answer('saveFile', file);
-      await database.call('dialog.saveFile', { title: 'Backup file' });
       // The users the demo left clean: a backup whose copies disagree with its log is refused.
       const damaged = new Set(demo.data.discrepancies.map((d) => d.userId));
       const clean = Array.from({ length: 30 }, (_, i) => i + 1).filter((id) => !damaged.has(id));
-      const exported = await database.call('backup.export', {
-        scope: { userIds: clean },
-        path: file,
-        jobId: `shot-${theme}`,
-      });
-      expect(exported.ok).toBe(true);
+      await database.exportBackup(file, { userIds: clean }, `shot-${theme}`);
       await page.goto('/#/backups');
       const importCard = page.getByRole('region', { name: 'Import' });
       await database.dialogs.answer('openFile', file);

@@ -1,17 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
 import { protocol } from 'electron';
+import { readRendererFile, rendererFile } from '../desktop/rendererFiles';
 import { APP_HOST, APP_SCHEME, CONTENT_SECURITY_POLICY } from './appUrl';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 /**
  * app:// is a standard, secure scheme: pages on it get a real origin (app://pointkeeper), so
@@ -28,10 +17,7 @@ export function registerAppScheme(): void {
 export function rendererFileOf(url: string, rendererDir: string): string | null {
   const parsed = new URL(url);
   if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST) return null;
-  const wanted = parsed.pathname === '/' ? '/index.html' : decodeURIComponent(parsed.pathname);
-  const file = resolve(join(rendererDir, wanted));
-  const inside = relative(rendererDir, file);
-  return inside === '' || inside.startsWith('..') ? null : file;
+  return rendererFile(rendererDir, parsed.pathname);
 }
 
 /** Serves the built renderer on app://pointkeeper/, with the CSP as a header (after ready). */
@@ -39,16 +25,10 @@ export function serveRenderer(rendererDir: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const file = rendererFileOf(request.url, rendererDir);
     if (!file) return new Response('Not found', { status: 404 });
-    try {
-      const body = await readFile(file);
-      return new Response(body, {
-        headers: {
-          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-          'content-security-policy': CONTENT_SECURITY_POLICY,
-        },
-      });
-    } catch {
-      return new Response('Not found', { status: 404 });
-    }
+    const found = await readRendererFile(file);
+    if (!found) return new Response('Not found', { status: 404 });
+    return new Response(found.body, {
+      headers: { 'content-type': found.type, 'content-security-policy': CONTENT_SECURITY_POLICY },
+    });
   });
 }
