@@ -282,3 +282,106 @@ describe('the gate for changes applied elsewhere (grants, recovery, restore)', (
     await expect(gate(operator, 'run-1', 'f1')).rejects.toMatchObject({ code: 'PK403' });
   });
 });
+
+describe('through the console (registry)', () => {
+  it('an earn a policy covers answers APPROVAL_PENDING with a request; the lists and the badge count follow it', async () => {
+    const before = await balance();
+    const asked = await operator.call('points.earn', { userId, points: 9000, description: 'Console credit' });
+    expect(asked.ok).toBe(false);
+    if (asked.ok) return;
+    expect(asked.error).toMatchObject({
+      code: 'APPROVAL_PENDING',
+      message: expect.stringMatching(/waiting for approval/),
+      details: { pendingApproval: true, requestId: expect.any(String) },
+    });
+    const id = (asked.error.details as { requestId: string }).requestId;
+    expect(await balance()).toBe(before);
+
+    const mine = await operator.call('approvals.list', { view: 'mine' });
+    if (!mine.ok) throw new Error(mine.error.message);
+    expect(mine.data[0]).toMatchObject({
+      id,
+      state: 'pending',
+      canDecide: false,
+      requestedBy: operator.login,
+    });
+    expect(mine.data[0]!.payload).toMatchObject({ userId, points: 9000, description: 'Console credit' });
+    const waitingOp = await operator.call('approvals.list', { view: 'waiting' });
+    expect(waitingOp.ok && waitingOp.data.some((r) => r.id === id)).toBe(false);
+    const all = await operator.call('approvals.list', { view: 'all' });
+    expect(all).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const count = await admin.call('approvals.waitingCount', {});
+    expect(count.ok && count.data.count).toBeGreaterThanOrEqual(1);
+
+    const own = await operator.call('approvals.approve', { id, reason: 'self' });
+    expect(own).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const done = await admin.call('approvals.approve', { id, reason: 'verified' });
+    expect(done).toMatchObject({ ok: true, data: { state: 'applied', applied: true } });
+    expect(await balance()).toBe(before + 9000);
+    const shown = await admin.call('approvals.show', { id });
+    expect(shown).toMatchObject({
+      ok: true,
+      data: { state: 'applied', decidedBy: admin.login, canDecide: false },
+    });
+  });
+
+  it('bulk approve takes one kind only and reports each outcome', async () => {
+    await one(admin, `SELECT pointkeeper_policy_set('redeem', true, 100, NULL, 'admin', 72, 'big redeems')`);
+    const a = await requestEarn(operator, 5500, 'bulk one');
+    const b = await requestEarn(operator, 5600, 'bulk two');
+    const r = (
+      await one<{ r: { id: string } }>(
+        operator,
+        `SELECT pointkeeper_approval_request('redeem', ?::jsonb, 'big redeem') AS r`,
+        [JSON.stringify({ userId, points: 200, description: 'redeem' })],
+      )
+    ).r.id;
+    const mixed = await admin.call('approvals.approveMany', { ids: [a, r], reason: 'batch' });
+    expect(mixed).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    const before = await balance();
+    const bulk = await admin.call('approvals.approveMany', { ids: [a, b], reason: 'batch' });
+    if (!bulk.ok) throw new Error(bulk.error.message);
+    // The first applies; the second was previewed before the first moved the balance: stale.
+    expect(bulk.data.map((d) => d.decision?.state)).toEqual(['applied', 'stale']);
+    expect(await balance()).toBe(before + 5500);
+  });
+
+  it('policies: listed for everyone, set by admins only, refused with a specific error', async () => {
+    const list = await operator.call('policies.list', {});
+    if (!list.ok) throw new Error(list.error.message);
+    expect(list.data.map((p) => p.kind)).toEqual([
+      'earn',
+      'redeem',
+      'recovery.apply',
+      'restore.replace',
+      'grants.apply',
+    ]);
+    expect(list.data[0]).toMatchObject({ enabled: true, pointsAbove: 5000, approverRole: 'admin' });
+    expect(
+      await operator.call('policies.set', { kind: 'earn', enabled: false, reason: 'turn it off' }),
+    ).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(
+      await admin.call('policies.set', {
+        kind: 'earn',
+        enabled: true,
+        usersAbove: 3,
+        reason: 'users on earn',
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    const set = await admin.call('policies.set', {
+      kind: 'restore.replace',
+      enabled: true,
+      reason: 'every replace restore',
+    });
+    expect(set).toMatchObject({
+      ok: true,
+      data: { kind: 'restore.replace', enabled: true, pointsAbove: null },
+    });
+    const logged = await db
+      .knex('operations_log')
+      .where({ action: 'policies.set' })
+      .orderBy('id', 'desc')
+      .first();
+    expect(logged).toMatchObject({ actor: admin.login, input: { kind: 'restore.replace' } });
+  });
+});
