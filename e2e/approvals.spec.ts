@@ -14,6 +14,7 @@ async function connectAs(page: Page, login: TestLogin, profile: string): Promise
   const connect = new ConnectPage(page);
   await connect.open();
   await connect.fillProfile(profile, login);
+  await connect.form.getByLabel(/Remember the password/).check();
   await connect.save();
   await connect.connect(profile);
   await expect(new ShellPage(page).login).toContainText(login.login);
