@@ -246,7 +246,7 @@ END $$`;
 const REQUEST = `
 CREATE FUNCTION pointkeeper_approval_request(p_kind text, p_payload jsonb, p_reason text) RETURNS jsonb
 LANGUAGE plpgsql ${DEFINER} AS $$
-DECLARE payload jsonb; policy approval_policies; req approval_requests; pts bigint; n bigint;
+DECLARE v_payload jsonb; policy approval_policies; req approval_requests; pts bigint; n bigint;
 BEGIN
   IF p_kind IS NULL OR p_kind NOT IN (${KINDS}) THEN
     RAISE EXCEPTION 'An approval request is for one of: earn, redeem, recovery.apply, restore.replace, grants.apply.'
@@ -256,24 +256,30 @@ BEGIN
   IF p_kind IN ('recovery.apply', 'restore.replace') AND NOT ${IS_ADMIN} THEN
     RAISE EXCEPTION 'Only an admin may request a %.', p_kind USING ERRCODE = 'PK403';
   END IF;
-  payload := pointkeeper__approval_payload(p_kind, p_payload);
+  v_payload := pointkeeper__approval_payload(p_kind, p_payload);
   IF p_kind IN ('earn', 'redeem') THEN
-    pts := (payload->>'points')::bigint; n := 1;
+    pts := (v_payload->>'points')::bigint; n := 1;
   ELSE
-    pts := CASE WHEN (payload->>'points') ~ '^[0-9]{1,15}$' THEN (payload->>'points')::bigint ELSE 0 END;
-    n := CASE WHEN (payload->>'users') ~ '^[0-9]{1,15}$' THEN (payload->>'users')::bigint ELSE 0 END;
+    pts := CASE WHEN (v_payload->>'points') ~ '^[0-9]{1,15}$' THEN (v_payload->>'points')::bigint ELSE 0 END;
+    n := CASE WHEN (v_payload->>'users') ~ '^[0-9]{1,15}$' THEN (v_payload->>'users')::bigint ELSE 0 END;
   END IF;
   policy := pointkeeper__approval_policy(p_kind, pts, n);
   IF policy.kind IS NULL THEN
     RAISE EXCEPTION 'No approval policy covers this %: apply it directly.', p_kind USING ERRCODE = 'PK422';
   END IF;
+  -- The same submission again (a retried form, a repeated command) waits on the same request.
+  SELECT * INTO req FROM approval_requests r WHERE r.kind = p_kind AND r.state = 'pending' AND r.expires_at > now()
+    AND r.requested_by = session_user AND r.payload = v_payload
+    AND r.fingerprint = coalesce(pointkeeper__approval_fingerprint(p_kind, v_payload), v_payload->>'fingerprint')
+  ORDER BY r.created_at DESC LIMIT 1;
+  IF FOUND THEN RETURN to_jsonb(req) - 'executing_txid' || jsonb_build_object('repeated', true); END IF;
   INSERT INTO approval_requests (kind, payload, fingerprint, points, users, approver_role, requested_by, reason,
     created_at, expires_at)
-  VALUES (p_kind, payload, coalesce(pointkeeper__approval_fingerprint(p_kind, payload), payload->>'fingerprint'),
+  VALUES (p_kind, v_payload, coalesce(pointkeeper__approval_fingerprint(p_kind, v_payload), v_payload->>'fingerprint'),
     pts, n, policy.approver_role, session_user, p_reason, now(), now() + policy.expires_hours * interval '1 hour')
   RETURNING * INTO req;
   PERFORM pointkeeper__log('approvals.request',
-    jsonb_build_object('kind', p_kind, 'payload', payload, 'reason', p_reason),
+    jsonb_build_object('kind', p_kind, 'payload', v_payload, 'reason', p_reason),
     jsonb_build_object('id', req.id, 'state', req.state, 'expiresAt', req.expires_at));
   RETURN to_jsonb(req) - 'executing_txid';
 END $$`;

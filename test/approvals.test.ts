@@ -385,3 +385,31 @@ describe('through the console (registry)', () => {
     expect(logged).toMatchObject({ actor: admin.login, input: { kind: 'restore.replace' } });
   });
 });
+
+describe('a repeated submission', () => {
+  it('waits on the same pending request instead of filing a second one', async () => {
+    const payload = JSON.stringify({
+      userId: userId + 1,
+      points: 9500,
+      description: 'retried form',
+      idempotencyKey: 'form-key-123',
+    });
+    const first = await one<{ r: { id: string } }>(
+      operator,
+      `SELECT pointkeeper_approval_request('earn', ?::jsonb, 'retry one') AS r`,
+      [payload],
+    );
+    const again = await one<{ r: { id: string; repeated: boolean } }>(
+      operator,
+      `SELECT pointkeeper_approval_request('earn', ?::jsonb, 'retry two') AS r`,
+      [payload],
+    );
+    expect(again.r).toMatchObject({ id: first.r.id, repeated: true });
+    const other = await one<{ r: { id: string } }>(
+      admin,
+      `SELECT pointkeeper_approval_request('earn', ?::jsonb, 'someone else') AS r`,
+      [payload],
+    );
+    expect(other.r.id).not.toBe(first.r.id);
+  });
+});
