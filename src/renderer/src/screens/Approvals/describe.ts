@@ -32,5 +32,6 @@ export function describeRequest(r: ApprovalRequest): string {
     return `${formatSignedPoints(num(p.points))} to user #${num(p.userId)} — “${text(p.description)}”`;
   if (r.kind === 'redeem')
     return `${formatSignedPoints(-num(p.points))} from user #${num(p.userId)} — “${text(p.description)}”`;
-  return `${r.kind}: ${formatPoints(r.points)} across ${formatCount(r.users)} user(s) (${text(p.ref)})`;
+  const what = text(p.fileName) || text(p.ref);
+  return `${r.kind}: ${formatPoints(r.points)} across ${formatCount(r.users)} user(s) (${what})`;
 }
