@@ -40,7 +40,7 @@ export async function orRequestApproval<T>(
       pendingApproval: true,
       requestId: request.id,
       expiresAt: new Date(request.expires_at).toISOString(),
-      message: `Request created, waiting for approval: a ${kind}${above} needs another ${policy.approverRole ?? 'admin'}'s approval (request ${request.id}).`,
+      message: `Request created, waiting for approval: ${kind === 'earn' ? 'an earn' : 'a redeem'}${above} needs another ${policy.approverRole ?? 'admin'}'s approval (request ${request.id}).`,
     };
     throw new AppError('APPROVAL_PENDING', pending.message, pending);
   }
