@@ -162,6 +162,24 @@ for (const theme of THEMES) {
       await expectAccessible(page, `${theme} operation detail`);
     });
 
+    test('Approvals: my requests with a preview, the withdraw dialog, a policy being edited', async ({
+      page,
+      database,
+    }) => {
+      await database.call('policies.set', { kind: 'earn', enabled: true, pointsAbove: 5000, reason: 'axe' });
+      await database.call('points.earn', { userId: 3, points: 9000, description: 'axe request' });
+      await page.goto('/#/approvals?view=mine');
+      const row = page.getByTestId('approval-row').first();
+      await expect(row.getByTestId('approval-state')).toContainText('Pending');
+      await row.getByText(/to user #3/).click();
+      await expectAccessible(page, `${theme} approvals`);
+      await row.getByRole('button', { name: 'Withdraw…' }).click();
+      await expectAccessible(page, `${theme} approvals withdraw dialog`);
+      await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
+      await page.getByTestId('policy-row').first().getByRole('button', { name: 'Edit' }).click();
+      await expectAccessible(page, `${theme} approval policy form`);
+    });
+
     test('Connections: the profiles and the profile form', async ({ page }) => {
       await page.goto('/#/connect');
       await expect(page.getByRole('region', { name: 'Connections' })).toBeVisible();

@@ -15,6 +15,8 @@ export interface TestDatabase {
   call<K extends CallName>(name: K, input: CallInput<K>): Promise<Result<CallOutput<K>>>;
   /** A new login in a Pointkeeper role that may connect to this database, for a profile. */
   createLogin(role: Role): Promise<TestLogin>;
+  /** Another console on this database (its own session): where a second browser context's bridge points. */
+  seat(): Promise<{ rpcBase: string }>;
   /** The raw profiles.json the Connect screen wrote (null before the first save). */
   profilesFile(): Promise<string | null>;
   /** The host's scripted native dialogs for this database: answer them beforehand, read what was asked. */
@@ -68,6 +70,11 @@ async function createDatabase(host: HostProcess, seeded: boolean, keychain: bool
       const r = await hostFetch(host, `${control}/logins`, { method: 'POST', body: { role } });
       if (!r.ok) throw new Error(`the host could not create a login: ${await r.text()}`);
       return (await r.json()) as TestLogin;
+    },
+    async seat() {
+      const r = await hostFetch(host, `${control}/seats`, { method: 'POST' });
+      if (!r.ok) throw new Error(`the host could not open a second console: ${await r.text()}`);
+      return (await r.json()) as { rpcBase: string };
     },
     async profilesFile() {
       const r = await hostFetch(host, `${control}/profiles-file`);

@@ -30,6 +30,8 @@ interface Open {
   /** The data folder of this database's profiles (profiles.json), removed with it. */
   home: string;
   logins: string[];
+  /** Set on a second console of another entry's database (see seat). */
+  seatOf?: string;
 }
 
 export interface CloneOptions {
@@ -100,6 +102,24 @@ export class Databases {
     // A copy carries its template's grants: it gets roles of its own, as `db migrate` gives.
     const adopt = createKnex({ ...this.admin, database: name }, 1);
     await applyPrivileges(adopt).finally(() => adopt.destroy());
+    await this.mount(name, name, keychain);
+    return name;
+  }
+
+  /**
+   * Another console on the same database (a second person's window): its own dispatcher,
+   * session and Connect screen, so two browser contexts can be two logins at once. Dropped with
+   * its database; its key routes like a database name (`/db/<key>/rpc/`).
+   */
+  async seat(name: string): Promise<string | null> {
+    if (!this.open.has(name) || this.open.get(name)!.seatOf) return null;
+    const key = `${name}_seat${[...this.open.values()].filter((e) => e.seatOf === name).length + 1}`;
+    await this.mount(key, name, true);
+    this.open.get(key)!.seatOf = name;
+    return key;
+  }
+
+  private async mount(key: string, name: string, keychain: boolean): Promise<void> {
     const session = await openSession({ kind: 'server', connection: { ...this.admin, database: name } });
     const home = await mkdtemp(join(tmpdir(), 'pk-e2e-profiles-'));
     const connections = new Connections();
@@ -115,8 +135,7 @@ export class Databases {
     const grants = new DialogGrants(home);
     const local = createLocalHandlers({ desktop: grants.wrap(desktop), profiles });
     const dispatch = createDispatcher(handlers, () => connections.session, local, grants.gate());
-    this.open.set(name, { connections, desktop, dispatch, home, logins: [] });
-    return name;
+    this.open.set(key, { connections, desktop, dispatch, home, logins: [] });
   }
 
   /** A fresh login in a Pointkeeper role, able to connect to the database `name`. */
@@ -152,6 +171,11 @@ export class Databases {
     if (!entry) return false;
     this.open.delete(name);
     await entry.connections.close();
+    if (entry.seatOf) {
+      await rm(entry.home, { recursive: true, force: true });
+      return true;
+    }
+    for (const [key, other] of this.open) if (other.seatOf === name) await this.drop(key);
     await onMaintenanceDb(this.admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     for (const login of entry.logins) await onMaintenanceDb(this.admin, `DROP ROLE IF EXISTS ${login}`);
     await this.dropRoles(name);

@@ -148,6 +148,13 @@ async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse) {
   }
   const loginsMatch = /^\/__host\/databases\/([a-z0-9_]+)\/logins$/.exec(path);
   if (loginsMatch && req.method === 'POST') return logins(ctx.dbs, loginsMatch[1]!, req, res);
+  const seatsMatch = /^\/__host\/databases\/([a-z0-9_]+)\/seats$/.exec(path);
+  if (seatsMatch && req.method === 'POST') {
+    const seat = await ctx.dbs.seat(seatsMatch[1]!);
+    return seat
+      ? sendJson(res, 201, { database: seat, rpcBase: rpcBase(seat) })
+      : sendJson(res, 404, { error: `no database ${seatsMatch[1]} on this host` });
+  }
   const profilesMatch = /^\/__host\/databases\/([a-z0-9_]+)\/profiles-file$/.exec(path);
   if (profilesMatch && req.method === 'GET') return profilesFile(ctx.dbs, profilesMatch[1]!, res);
   const dialogsMatch = /^\/__host\/databases\/([a-z0-9_]+)\/dialogs$/.exec(path);

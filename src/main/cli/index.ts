@@ -11,6 +11,7 @@ import { recoveryCommands } from './commands/recovery';
 import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
 import { verifyCommand } from './commands/verify';
+import { approvalsCommands } from './commands/approvals';
 import { CliExit, EXIT, programFlags } from './runtime';
 import { KEEPER_ARG, runKeeper } from './keepAlive';
 import { cliHome } from '../db/target';
@@ -52,6 +53,7 @@ export function buildProgram(output: OutputConfiguration = {}): Command {
   backupCommand(program);
   recoveryCommands(program);
   dbCommand(program);
+  approvalsCommands(program);
   for (const command of leaves(program)) {
     if (!command.options.some((o) => o.long === '--json')) command.option('--json', 'print JSON');
   }

@@ -1,3 +1,4 @@
+import { ApprovalsBadge } from '../components/ApprovalsBadge';
 import { hrefOf } from './router';
 import { SCREENS } from './screens';
 
@@ -21,6 +22,7 @@ export function Sidebar({ current }: { current: string }) {
               title={`${s.label} (Alt+${i + 1})`}
             >
               <span>{s.label}</span>
+              {s.id === 'approvals' && <ApprovalsBadge testId="sidebar-approvals-count" />}
               <span className="nav-shortcut">Alt+{i + 1}</span>
             </a>
           </li>

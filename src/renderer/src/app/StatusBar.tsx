@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { ApprovalsBadge } from '../components/ApprovalsBadge';
 import { messageOf } from '../data/ApiError';
 import { transport } from '../data/api';
 import { profilesQueries } from '../data/profiles.queries';
@@ -77,6 +78,11 @@ export function StatusBar() {
         </>
       )}
       {me && <TlsWarning />}
+      {me && (
+        <a className="status-link" href={hrefOf(['approvals'])} aria-label="Approvals waiting for me">
+          <ApprovalsBadge testId="status-approvals-count" />
+        </a>
+      )}
       {whoami.isError && <span className="status-error">{messageOf(whoami.error)}</span>}
       <span className="status-spacer" />
       <a className="status-link" href={hrefOf(['connect'])} data-testid="status-switch">

@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { ApprovalsScreen } from '../screens/Approvals/ApprovalsScreen';
 import { AuditScreen } from '../screens/Audit/AuditScreen';
 import { BackupsScreen } from '../screens/Backups/BackupsScreen';
 import { ConnectScreen } from '../screens/Connect/ConnectScreen';
@@ -29,6 +30,7 @@ export const SCREENS: ScreenDef[] = [
   { id: 'recovery', label: 'Recovery', Component: RecoveryScreen },
   { id: 'backups', label: 'Backups', Component: BackupsScreen },
   { id: 'operations', label: 'Operations log', Component: OperationsScreen },
+  { id: 'approvals', label: 'Approvals', Component: ApprovalsScreen },
 ];
 
 /** The screen a route names; an unknown or empty route opens Users. */

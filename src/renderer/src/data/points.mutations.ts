@@ -1,7 +1,8 @@
 import { mutationOptions, type QueryClient } from '@tanstack/react-query';
-import type { CallInput } from '../../../shared/contract';
+import type { ApprovalPending, CallInput, CallName, CallOutput } from '../../../shared/contract';
 import { formatPoints, formatSignedPoints } from '../../../shared/format';
 import { notify } from '../app/toastStore';
+import { ApiError } from './ApiError';
 import { markWrite } from './writes';
 import { call } from './api';
 import { pointsQueries } from './points.queries';
@@ -17,12 +18,32 @@ function refreshUser(client: QueryClient, userId: number): Promise<unknown> {
   ]);
 }
 
+/**
+ * An earn/redeem an approval policy covers became a request: an outcome to show as "waiting for
+ * approval", not a failure toast.
+ */
+async function orPending<K extends CallName>(
+  run: () => Promise<CallOutput<K>>,
+  client: QueryClient,
+): Promise<CallOutput<K> | ApprovalPending> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== 'APPROVAL_PENDING') throw error;
+    notify('info', error.message);
+    await client.invalidateQueries({ queryKey: ['approvals'] });
+    return error.details as ApprovalPending;
+  }
+}
+
 export const pointsMutations = {
   earn: (client: QueryClient) =>
     mutationOptions({
       mutationKey: ['points', 'earn'] as const,
-      mutationFn: (input: CallInput<'points.earn'>) => call('points.earn', input),
+      mutationFn: (input: CallInput<'points.earn'>) =>
+        orPending<'points.earn'>(() => call('points.earn', input), client),
       onSuccess: (r, input) => {
+        if ('pendingApproval' in r) return;
         notify(
           'success',
           `${r.replayed ? 'Already recorded: ' : ''}${formatSignedPoints(r.pointsEarned)} for user ${input.userId}. New balance ${formatPoints(r.currentPoints)}.`,
@@ -34,8 +55,10 @@ export const pointsMutations = {
   redeem: (client: QueryClient) =>
     mutationOptions({
       mutationKey: ['points', 'redeem'] as const,
-      mutationFn: (input: CallInput<'points.redeem'>) => call('points.redeem', input),
+      mutationFn: (input: CallInput<'points.redeem'>) =>
+        orPending<'points.redeem'>(() => call('points.redeem', input), client),
       onSuccess: (r, input) => {
+        if ('pendingApproval' in r) return;
         notify(
           'success',
           `${r.replayed ? 'Already recorded: ' : ''}${formatSignedPoints(-r.pointsRedeemed)} for user ${input.userId}. New balance ${formatPoints(r.currentPoints)}.`,

@@ -55,6 +55,12 @@ const ACTION_LABEL: Record<string, string> = {
   'report.export': 'Export a report',
   'demo.generate': 'Generate demo data',
   'profiles.connect': 'Connect',
+  'approvals.request': 'Request approval',
+  'approvals.approve': 'Approve a request',
+  'approvals.deny': 'Deny a request',
+  'approvals.cancel': 'Withdraw a request',
+  'approvals.apply': 'Apply an approved request',
+  'policies.set': 'Set an approval policy',
 };
 
 export const actionLabel = (action: string): string => ACTION_LABEL[action] ?? action;

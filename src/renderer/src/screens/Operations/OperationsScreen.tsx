@@ -21,6 +21,8 @@ const DOMAINS = [
   'backup.',
   'demo.',
   'profiles.',
+  'approvals.',
+  'policies.',
 ];
 
 /** Filters live in the route, so other screens can link to "the backups in the log". */
