@@ -41,6 +41,12 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_redeem(integer, integer, text, integer, text)',
     'pointkeeper_reverse(integer, text)',
     'pointkeeper_redemption_use(integer)',
+    // Bulk grants (issue 17B): checking a staged file, keeping it, applying it in chunks.
+    'pointkeeper_grants_problems(integer)',
+    'pointkeeper_grants_stage(uuid, text, text)',
+    'pointkeeper_grants_start(uuid)',
+    'pointkeeper_grants_apply(uuid, integer)',
+    'pointkeeper_grants_finish(uuid, text)',
   ],
   admin: [
     'pointkeeper_lock_users(integer[])',
