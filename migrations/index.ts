@@ -10,6 +10,7 @@ import * as recoveryRuns from './20261125_006_recovery_runs';
 import * as userSearch from './20261125_007_user_search';
 import * as writeApi from './20261202_100_write_api';
 import * as backupSigning from './20261202_150_backup_signing';
+import * as approvals from './20261202_200_approvals';
 import * as grants from './20261202_210_grants';
 
 /**
@@ -28,5 +29,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125_007_user_search', userSearch],
   ['20261202_100_write_api', writeApi],
   ['20261202_150_backup_signing', backupSigning],
+  ['20261202_200_approvals', approvals],
   ['20261202_210_grants', grants],
 ];

@@ -41,6 +41,11 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_redeem(integer, integer, text, integer, text)',
     'pointkeeper_reverse(integer, text)',
     'pointkeeper_redemption_use(integer)',
+    // Approvals (issue 17): who may decide is checked inside against the request's approver role.
+    'pointkeeper_approval_request(text, jsonb, text)',
+    'pointkeeper_approval_approve(uuid, text)',
+    'pointkeeper_approval_deny(uuid, text)',
+    'pointkeeper_approval_cancel(uuid, text)',
     // Bulk grants (issue 17B): checking a staged file, keeping it, applying it in chunks.
     'pointkeeper_grants_problems(integer)',
     'pointkeeper_grants_stage(uuid, text, text)',
@@ -56,6 +61,7 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_recovery_resolve(integer, text, text, bigint, integer, integer)',
     'pointkeeper_backup_sign(text)',
     'pointkeeper_restore_write(uuid, text, jsonb, boolean)',
+    'pointkeeper_policy_set(text, boolean, bigint, bigint, text, integer, text)',
   ],
 };
 

@@ -12,6 +12,7 @@ import { recoveryCalls } from './contract/recovery';
 import { sessionCalls } from './contract/session';
 import { usersCalls } from './contract/users';
 import { verifyCalls } from './contract/verify';
+import { approvalsCalls } from './contract/approvals';
 
 /**
  * Every call the console knows, once. The preload, the renderer hooks, the registry, the CLI
@@ -30,6 +31,7 @@ export const contract = {
   ...backupCalls,
   ...desktopCalls,
   ...profilesCalls,
+  ...approvalsCalls,
   ...grantsCalls,
 } satisfies Record<string, CallDef>;
 
@@ -61,5 +63,6 @@ export type * from './contract/recovery';
 export type * from './contract/backup';
 export type * from './contract/desktop';
 export type * from './contract/profiles';
+export type * from './contract/approvals';
 export type * from './contract/grants';
 export type { Page } from './contract/common';

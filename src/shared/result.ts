@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'DB_UNAVAILABLE',
   'CANCELLED',
   'INTERNAL',
+  // Not a failure: an approval policy covered the write, which became a request (details.requestId).
+  'APPROVAL_PENDING',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

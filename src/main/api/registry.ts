@@ -51,6 +51,10 @@ const LOGGED_BY_DATABASE: ReadonlySet<CallName> = new Set([
   'points.redeem',
   'points.reverse',
   'recovery.resolve',
+  'approvals.approve',
+  'approvals.deny',
+  'approvals.cancel',
+  'policies.set',
 ]);
 
 /** PostgreSQL text cannot hold U+0000: refuse it at the door for every call, naming where. */

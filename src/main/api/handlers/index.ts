@@ -9,6 +9,7 @@ import { recoveryHandlers } from './recovery';
 import { sessionHandlers } from './session';
 import { usersHandlers } from './users';
 import { verifyHandlers } from './verify';
+import { approvalsHandlers, policiesHandlers } from './approvals';
 
 /** One handler per contract call; the type makes a missing or extra one a compile error. */
 export const handlers: Handlers = {
@@ -24,5 +25,7 @@ export const handlers: Handlers = {
   ...verifyHandlers,
   ...recoveryHandlers,
   ...backupHandlers,
+  ...approvalsHandlers,
+  ...policiesHandlers,
   ...grantsHandlers,
 };
