@@ -193,20 +193,61 @@ BEGIN
   RETURN result;
 END $$`;
 
-/** Starts (or resumes) applying an import. Its first start passes the approval gate (issue 17A). */
+/** What an approval of an import vouches for: its file, row for row (grant_rows never change). */
+const FINGERPRINT = `
+CREATE FUNCTION pointkeeper__grants_fingerprint(p_import grant_imports) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT format('grants %s rows %s users %s +%s -%s', p_import.file_sha256, p_import.rows, p_import.users,
+    p_import.points_credited, p_import.points_debited) $$`;
+
+/**
+ * Asks for approval of an import (when a policy covers it): the request's payload is built here
+ * from the import itself, so what the approver reads is what the gate will compare.
+ */
+const REQUEST = `
+CREATE FUNCTION pointkeeper_grants_request(p_import_id uuid, p_reason text) RETURNS jsonb
+LANGUAGE plpgsql ${DEFINER} AS $$
+DECLARE imp grant_imports;
+BEGIN
+  SELECT * INTO imp FROM grant_imports WHERE id = p_import_id;
+  IF NOT FOUND THEN RAISE EXCEPTION 'Grant import % was not found.', p_import_id USING ERRCODE = 'PK404'; END IF;
+  IF imp.status <> 'staged' THEN
+    RAISE EXCEPTION 'Grant import % is %: only a staged import is requested.', p_import_id, imp.status
+      USING ERRCODE = 'PK409';
+  END IF;
+  RETURN pointkeeper_approval_request('grants.apply', jsonb_build_object('ref', imp.id::text,
+    'fingerprint', pointkeeper__grants_fingerprint(imp), 'points', imp.points_credited + imp.points_debited,
+    'users', imp.users, 'fileName', imp.file_name, 'sha256', imp.file_sha256, 'rows', imp.rows,
+    'pointsCredited', imp.points_credited, 'pointsDebited', imp.points_debited, 'stagedBy', imp.created_by,
+    'firstRows', (SELECT jsonb_agg(jsonb_build_object('line', g.line, 'userId', g.user_id, 'type', g.type,
+                    'points', g.points, 'description', g.description) ORDER BY g.line)
+                  FROM (SELECT * FROM grant_rows WHERE import_id = imp.id ORDER BY line LIMIT 20) g)), p_reason);
+END $$`;
+
+/**
+ * Starts (or resumes) applying an import. Its first start passes the approval gate (issue 17A):
+ * with a policy covering bulk grants, only an approved request for this very import opens it,
+ * and the request is consumed; a resume after a crash or a cancel needs no second approval.
+ */
 const START = `
 CREATE FUNCTION pointkeeper_grants_start(p_import_id uuid) RETURNS jsonb LANGUAGE plpgsql ${DEFINER} AS $$
-DECLARE imp grant_imports;
+DECLARE imp grant_imports; approval uuid;
 BEGIN
   SELECT * INTO imp FROM grant_imports WHERE id = p_import_id FOR UPDATE;
   IF NOT FOUND THEN RAISE EXCEPTION 'Grant import % was not found.', p_import_id USING ERRCODE = 'PK404'; END IF;
   IF imp.status = 'done' THEN
     RAISE EXCEPTION 'Grant import % is already done.', p_import_id USING ERRCODE = 'PK409';
   END IF;
-  UPDATE grant_imports SET status = 'applying', updated_at = now(), finished_at = NULL WHERE id = p_import_id
+  IF imp.status = 'staged' THEN
+    approval := pointkeeper__approval_gate('grants.apply', imp.id::text, pointkeeper__grants_fingerprint(imp),
+      imp.points_credited + imp.points_debited, imp.users);
+  END IF;
+  UPDATE grant_imports SET status = 'applying', updated_at = now(), finished_at = NULL,
+    approval_request_id = coalesce(approval, approval_request_id)
+  WHERE id = p_import_id
   RETURNING * INTO imp;
   PERFORM pointkeeper__log('grants.start', jsonb_build_object('importId', p_import_id),
-    jsonb_build_object('rows', imp.rows, 'rowsLeft', imp.rows - imp.rows_applied - imp.rows_replayed - imp.rows_refused));
+    jsonb_build_object('rows', imp.rows, 'rowsLeft', imp.rows - imp.rows_applied - imp.rows_replayed - imp.rows_refused,
+                       'approvalRequestId', imp.approval_request_id));
   RETURN to_jsonb(imp);
 END $$`;
 
@@ -343,12 +384,14 @@ BEGIN
 END $$`;
 
 export async function up(knex: Knex): Promise<void> {
-  for (const sql of [...TABLES, PROBLEMS, STAGE, START, APPLY, FINISH]) await knex.raw(sql);
+  for (const sql of [...TABLES, PROBLEMS, STAGE, FINGERPRINT, REQUEST, START, APPLY, FINISH])
+    await knex.raw(sql);
   await applyPrivileges(knex);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`DROP FUNCTION IF EXISTS pointkeeper_grants_finish(uuid, text), pointkeeper_grants_apply(uuid, integer),
-    pointkeeper_grants_start(uuid), pointkeeper_grants_stage(uuid, text, text), pointkeeper_grants_problems(integer)`);
+    pointkeeper_grants_start(uuid), pointkeeper_grants_request(uuid, text),
+    pointkeeper__grants_fingerprint(grant_imports), pointkeeper_grants_stage(uuid, text, text), pointkeeper_grants_problems(integer)`);
   await knex.raw('DROP TABLE IF EXISTS grant_rows, grant_imports');
 }

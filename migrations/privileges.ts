@@ -49,6 +49,7 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     // Bulk grants (issue 17B): checking a staged file, keeping it, applying it in chunks.
     'pointkeeper_grants_problems(integer)',
     'pointkeeper_grants_stage(uuid, text, text)',
+    'pointkeeper_grants_request(uuid, text)',
     'pointkeeper_grants_start(uuid)',
     'pointkeeper_grants_apply(uuid, integer)',
     'pointkeeper_grants_finish(uuid, text)',

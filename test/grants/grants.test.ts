@@ -236,3 +236,66 @@ describe('a good file', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 });
+
+describe('a bulk grant a policy covers', () => {
+  it('needs an approved request from another login, applies once, and the log shows both', async () => {
+    const admin = await db.loginAs('admin');
+    const policy = await admin.call('policies.set', {
+      kind: 'grants.apply',
+      enabled: true,
+      pointsAbove: 1000,
+      reason: 'four eyes on big grants',
+    });
+    expect(policy.ok).toBe(true);
+    const path = await file(
+      lines('user,points,description', `${ids[2]},900,Big one`, `${ids[2]},200,Another`),
+    );
+    const staged = await operator.call('grants.import', { path });
+    if (!staged.ok || !staged.data.importId) throw new Error(JSON.stringify(staged));
+    const importId = staged.data.importId;
+    const before = await db.knex('user_points').where({ user_id: ids[2] }).first();
+
+    const refused = await operator.call('grants.apply', { importId });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', details: { approvalRequired: true } },
+    });
+    expect(await db.knex('grant_imports').where({ id: importId }).first()).toMatchObject({
+      status: 'staged',
+    });
+
+    const request = await operator.call('grants.request', { importId, reason: 'campaign of the week' });
+    if (!request.ok) throw new Error(request.error.message);
+    const self = await operator.call('approvals.approve', {
+      id: request.data.requestId,
+      reason: 'me' + ' too',
+    });
+    expect(self).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const shown = await admin.call('approvals.show', { id: request.data.requestId });
+    expect(shown).toMatchObject({ ok: true, data: { kind: 'grants.apply', points: 1100, users: 1 } });
+    const approved = await admin.call('approvals.approve', {
+      id: request.data.requestId,
+      reason: 'looks right',
+    });
+    expect(approved).toMatchObject({ ok: true, data: { state: 'approved' } });
+
+    const applied = await operator.call('grants.apply', { importId });
+    expect(applied).toMatchObject({ ok: true, data: { status: 'done', rowsApplied: 2 } });
+    const after = await db.knex('user_points').where({ user_id: ids[2] }).first();
+    expect(after.points - before.points).toBe(1100);
+    const row = await db.knex('grant_imports').where({ id: importId }).first();
+    expect(row.approval_request_id).toBe(request.data.requestId);
+    const log = await db
+      .knex('operations_log')
+      .whereIn('action', ['approvals.request', 'approvals.approve', 'approvals.apply', 'grants.start'])
+      .orderBy('id')
+      .select('action', 'actor');
+    expect(log).toEqual(
+      expect.arrayContaining([
+        { action: 'approvals.approve', actor: admin.login },
+        { action: 'approvals.apply', actor: operator.login },
+      ]),
+    );
+    await admin.call('policies.set', { kind: 'grants.apply', enabled: false, reason: 'test over' });
+  });
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { call } from './define';
 import type { JobProgress } from './backup';
-import { overwrite } from './common';
+import { overwrite, plainText } from './common';
 
 /** The types a grant row may have: `redeemed` is a debit (written with positive points). */
 export const GRANT_TYPES = ['earned', 'bonus', 'signup', 'first_order', 'redeemed'] as const;
@@ -60,6 +60,13 @@ export interface GrantCheck {
   importId: string | null;
 }
 
+/** A request for approval of an import (the Approvals screen decides it). */
+export interface GrantApprovalRequest {
+  requestId: string;
+  state: string;
+  expiresAt: string;
+}
+
 export type GrantImportStatus = 'staged' | 'applying' | 'cancelled' | 'failed' | 'done';
 
 export interface GrantImport {
@@ -111,6 +118,12 @@ export const grantsCalls = {
     minRole: 'operator',
     kind: 'action',
     summary: 'Apply (or resume) a grant import in chunks; each row applies once, whatever the interruptions',
+  }),
+  'grants.request': call<GrantApprovalRequest>()({
+    input: z.object({ importId, reason: plainText(3, 'give a reason of at least 3 characters') }).strict(),
+    minRole: 'operator',
+    kind: 'action',
+    summary: 'Ask for approval of a staged import that an approval policy covers',
   }),
   'grants.get': call<GrantImport>()({
     input: z.object({ importId }).strict(),

@@ -1,6 +1,6 @@
 import { applyImport } from '../../ledger/grants/apply';
 import { checkGrantFile } from '../../ledger/grants/check';
-import { getImport, listImports } from '../../ledger/grants/imports';
+import { getImport, listImports, requestApproval } from '../../ledger/grants/imports';
 import { writeGrantResult, writeGrantTemplate } from '../../ledger/grants/result';
 import { cancelJob, jobProgress, runJob } from '../jobs';
 import type { DomainHandlers } from '../types';
@@ -24,6 +24,7 @@ export const grantsHandlers: DomainHandlers<'grants'> = {
         onProgress: job.report,
       }),
     ),
+  'grants.request': (ctx, input) => requestApproval(ctx.db, input.importId, input.reason),
   'grants.get': (ctx, input) => getImport(ctx.db, input.importId),
   'grants.list': (ctx, input) => listImports(ctx.db, input.limit),
   'grants.result': async (ctx, input) => {

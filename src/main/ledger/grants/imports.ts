@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import type { GrantImport, GrantImportStatus } from '../../../shared/contract/grants';
+import type { GrantApprovalRequest, GrantImport, GrantImportStatus } from '../../../shared/contract/grants';
 import { notFound } from '../../errors';
 import { iso, isoOrNull } from '../dates';
+import { callWrite } from '../writeApi';
 
 interface ImportRow {
   id: string;
@@ -50,3 +51,17 @@ export async function listImports(db: Knex, limit: number): Promise<{ imports: G
 
 /** Rows an import has not applied, replayed or refused yet. */
 export const rowsLeft = (i: GrantImport) => i.rows - i.rowsApplied - i.rowsReplayed - i.rowsRefused;
+
+/** Asks for approval of a staged import; the database builds the request from the import itself. */
+export async function requestApproval(
+  db: Knex,
+  importId: string,
+  reason: string,
+): Promise<GrantApprovalRequest> {
+  const r = await callWrite<{ id: string; state: string; expires_at: string }>(
+    db,
+    'pointkeeper_grants_request(?::uuid, ?)',
+    [importId, reason],
+  );
+  return { requestId: r.id, state: r.state, expiresAt: iso(r.expires_at) };
+}
