@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import type { Knex } from 'knex';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ownerRole } from '../../../shared/roles';
 import type { GrantProblem } from '../../../shared/contract/grants';
 import { readGrantCsv, type CsvGrantRow, type CsvRead } from './csvFile';
 
@@ -60,9 +59,12 @@ export async function stageFile(
   await trx.raw(`UPDATE ${STAGE_TABLE} SET key = 'grant-' || left(?, 32) || '-' || line WHERE key = ''`, [
     read.sha256,
   ]);
-  // The definer functions run as the owner: they read the caller's staged rows.
-  const { rows } = (await trx.raw('SELECT current_database() AS name')) as { rows: Array<{ name: string }> };
-  await trx.raw(`GRANT SELECT ON ${STAGE_TABLE} TO ??`, [ownerRole(rows[0]!.name)]);
+  // The definer functions run as their owner: it reads the caller's staged rows. Asked of the
+  // function itself, so a database cloned without its own roles yet still works.
+  const { rows } = (await trx.raw(
+    `SELECT proowner::regrole::text AS owner FROM pg_proc WHERE oid = 'pointkeeper_grants_stage(uuid, text, text)'::regprocedure`,
+  )) as { rows: Array<{ owner: string }> };
+  await trx.raw(`GRANT SELECT ON ${STAGE_TABLE} TO ${rows[0]!.owner}`);
   return read;
 }
 
