@@ -44,29 +44,44 @@ export async function checkGrantFile(
       onRows: (rows) => options.onProgress?.({ phase: 'reading', rows, totalRows: null }),
     });
     options.onProgress?.({ phase: 'checking', rows: read.rows, totalRows: read.rows });
-    const found =
-      read.problems.length > 0 && read.rows === 0
-        ? { problems: [], count: 0 }
-        : await stagedProblems(trx, SHOWN_PROBLEMS);
-    const problemCount = read.problems.length + found.count;
     const base = {
       path,
       fileName: basename(path),
       sha256: read.sha256,
       bytes: read.bytes,
       rows: read.rows,
-      problems: merge(read.problems, found.problems),
-      problemCount,
     };
-    if (problemCount > 0) return { ...base, preview: null, importId: null };
+    // Keeping: the stage function judges every row itself, so they are listed only when it refuses.
+    const staged =
+      keep && read.problems.length === 0 ? await keepStage(trx, base.fileName, read.sha256) : null;
+    const importId = typeof staged === 'string' ? staged : null;
+    if (!importId) {
+      const found = read.rows === 0 ? { problems: [], count: 0 } : await stagedProblems(trx, SHOWN_PROBLEMS);
+      const problemCount = read.problems.length + found.count;
+      const problems = merge(read.problems, found.problems);
+      if (problemCount > 0) return { ...base, problems, problemCount, preview: null, importId: null };
+      // Refused for something other than a row (its file name, say): that refusal is the answer.
+      if (staged instanceof AppError) throw staged;
+    }
     const preview = await stagedPreview(trx);
-    if (!keep) return { ...base, preview, importId: null };
-    const importId = randomUUID();
-    await callWrite(trx, 'pointkeeper_grants_stage(?, ?, ?)', [
-      importId,
-      base.fileName.slice(0, 255),
-      read.sha256,
-    ]);
-    return { ...base, preview, importId };
+    return { ...base, problems: [], problemCount: 0, preview, importId };
   });
+}
+
+/** Stages the checked rows as an import in a savepoint: a refusal (any problem) leaves the check going. */
+async function keepStage(
+  trx: Knex.Transaction,
+  fileName: string,
+  sha256: string,
+): Promise<string | AppError> {
+  const importId = randomUUID();
+  try {
+    await trx.transaction((sp) =>
+      callWrite(sp, 'pointkeeper_grants_stage(?, ?, ?)', [importId, fileName.slice(0, 255), sha256]),
+    );
+    return importId;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'VALIDATION') return error;
+    throw error;
+  }
 }
