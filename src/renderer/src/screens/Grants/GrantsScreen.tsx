@@ -131,14 +131,16 @@ export function GrantsScreen() {
         {check.data?.preview && !importId && (
           <>
             <GrantPreviewView check={check.data} />
-            <button
-              type="button"
-              className="button button-primary"
-              disabled={busy || !gate.allowed}
-              onClick={() => setConfirming(true)}
-            >
-              Apply grants…
-            </button>
+            <div>
+              <button
+                type="button"
+                className="button button-primary"
+                disabled={busy || !gate.allowed}
+                onClick={() => setConfirming(true)}
+              >
+                Apply grants…
+              </button>
+            </div>
           </>
         )}
         {stage.error && <ErrorNotice error={stage.error} title="Nothing was imported" />}
@@ -189,9 +191,11 @@ export function GrantsScreen() {
           {apply.data && (
             <>
               <ImportSummary imp={apply.data} />
-              <button type="button" className="button" onClick={() => void download(apply.data.importId)}>
-                Download result
-              </button>
+              <div>
+                <button type="button" className="button" onClick={() => void download(apply.data.importId)}>
+                  Download result
+                </button>
+              </div>
             </>
           )}
           {result.error && <ErrorNotice error={result.error} title="The result was not written" />}
@@ -211,7 +215,9 @@ export function GrantsScreen() {
               <th scope="col">By</th>
               <th scope="col">Status</th>
               <th scope="col">Rows done</th>
-              <th scope="col" />
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
