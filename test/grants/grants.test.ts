@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl, runCli } from '../support/cli';
 import { createTestDb, type TestDb } from '../support/db';
 import { ledgerSnapshot, uncleanUsers } from '../support/ledgerCheck';
 
@@ -298,4 +299,37 @@ describe('a bulk grant a policy covers', () => {
     );
     await admin.call('policies.set', { kind: 'grants.apply', enabled: false, reason: 'test over' });
   });
+});
+
+describe('the command line', () => {
+  it('grants import: problems exit 1 with their lines, --dry-run previews, --yes applies, result writes the file', async () => {
+    const env = { DATABASE_URL: databaseUrl(db.connection) };
+    const bad = await file(lines('user,points,description', `${ids[0]},0,zero`));
+    const refused = await runCli(['grants', 'import', bad], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^2\s+points must be from 1 to 10,000 \(got 0\)/m);
+
+    const good = await file(lines('user,points,description', `${ids[0]},7,From the CLI`));
+    const before = await db.knex('user_points').where({ user_id: ids[0] }).first();
+    const dry = await runCli(['grants', 'import', good, '--dry-run', '--json'], env);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      problemCount: 0,
+      preview: { rows: 1, pointsCredited: 7 },
+    });
+    const preview = await runCli(['grants', 'import', good], env);
+    expect(preview.code).toBe(3);
+    expect(await db.knex('user_points').where({ user_id: ids[0] }).first()).toEqual(before);
+
+    const applied = await runCli(['grants', 'import', good, '--yes', '--json'], env);
+    expect(applied.code).toBe(0);
+    const { import: imp } = JSON.parse(applied.stdout) as { import: { importId: string; status: string } };
+    expect(imp.status).toBe('done');
+    expect((await db.knex('user_points').where({ user_id: ids[0] }).first()).points).toBe(before.points + 7);
+
+    const out = join(dir, 'cli-result.csv');
+    const result = await runCli(['grants', 'result', imp.importId, '--out', out], env);
+    expect(result.code).toBe(0);
+    expect(await readFile(out, 'utf8')).toContain('From the CLI,,');
+  }, 120_000);
 });
