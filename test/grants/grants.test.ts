@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyImport } from '../../src/main/ledger/grants/apply';
 import { databaseUrl, runCli } from '../support/cli';
 import { createTestDb, type TestDb } from '../support/db';
 import { ledgerSnapshot, uncleanUsers } from '../support/ledgerCheck';
@@ -332,4 +333,34 @@ describe('the command line', () => {
     expect(result.code).toBe(0);
     expect(await readFile(out, 'utf8')).toContain('From the CLI,,');
   }, 120_000);
+});
+
+describe('cancel', () => {
+  it('stops after the current chunk with the applied rows kept; a resume finishes the rest once', async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => `${ids[i % 3]},${i + 1},Cancel test ${i}`);
+    const staged = await operator.call('grants.import', {
+      path: await file(lines('user,points,description', ...rows)),
+    });
+    if (!staged.ok || !staged.data.importId) throw new Error(JSON.stringify(staged));
+    const importId = staged.data.importId;
+    const stop = new AbortController();
+    await expect(
+      applyImport(operator.session.knex, importId, {
+        chunkRows: 2,
+        signal: stop.signal,
+        onProgress: (p) => p.rows >= 4 && stop.abort(),
+      }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(await db.knex('grant_imports').where({ id: importId }).first()).toMatchObject({
+      status: 'cancelled',
+      rows_applied: 4,
+    });
+    const done = await operator.call('grants.apply', { importId, chunkRows: 3 });
+    expect(done).toMatchObject({ ok: true, data: { status: 'done', rowsApplied: 10, rowsReplayed: 0 } });
+    const written = await db
+      .knex('points_transactions')
+      .where('description', 'like', 'Cancel test %')
+      .count({ n: '*' });
+    expect(written).toEqual([{ n: 10 }]);
+  });
 });
