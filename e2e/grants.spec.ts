@@ -30,7 +30,7 @@ test('a bad grant file shows every problem by line; a good one previews, applies
     await writeFile(bad, 'user,points,description\n1,0,zero\n999999,5,nobody\n2,1.5,half\n');
     await database.dialogs.answer('openFile', bad);
     await grants.check();
-    await expect(grants.problems).toContainText('3 problems in bad.csv');
+    await expect(grants.problems).toContainText('3 problems in bad.csv', { timeout: 30_000 });
     const rows = grants.problems.getByRole('row');
     await expect(rows.nth(1)).toContainText('2points must be from 1 to 10,000 (got 0)');
     await expect(rows.nth(2)).toContainText('3no user has id 999999');
@@ -46,12 +46,15 @@ test('a bad grant file shows every problem by line; a good one previews, applies
     );
     await database.dialogs.answer('openFile', good);
     await grants.check();
-    await expect(grants.preview).toContainText('3 rows for 2 users');
+    await expect(grants.preview).toContainText('3 rows for 2 users', { timeout: 30_000 });
     await expect(grants.preview.getByRole('table', { name: 'Totals by type' })).toContainText('bonus');
     await expectAccessible(page, 'grants preview');
     await page.getByRole('button', { name: 'Apply grants…' }).click();
     await grants.dialog.getByRole('button', { name: 'Apply' }).click();
-    await expect(grants.done).toContainText('Import done. 3 applied, 0 replayed, 0 refused of 3 rows.');
+    // Check, stage and apply are several round trips: generous on a busy machine.
+    await expect(grants.done).toContainText('Import done. 3 applied, 0 replayed, 0 refused of 3 rows.', {
+      timeout: 30_000,
+    });
     const after = await database.call('users.get', { userId: 1 });
     if (!after.ok) throw new Error(after.error.message);
     // Two rows for user 1, written once; a demo user without a balance row gets one from the log.
