@@ -6,6 +6,9 @@ import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { GrantsPage } from './pages/GrantsPage';
 
+// Two files checked, one applied, axe twice and two downloads: more than the default 30 s when busy.
+test.describe.configure({ timeout: 120_000 });
+
 /** No serious or critical WCAG 2.1 A/AA violation in this state (as e2e/accessibility.spec.ts checks). */
 async function expectAccessible(page: Page, state: string): Promise<void> {
   const results = await new AxeBuilder({ page })
