@@ -17,6 +17,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   recovery: () => import('./recovery'),
   backup: () => import('./backup'),
   cli: () => import('./cli'),
+  grants: () => import('./grants'),
 };
 
 function table(rows: BenchRow[]): string {

@@ -11,6 +11,7 @@ import * as userSearch from './20261125_007_user_search';
 import * as writeApi from './20261202_100_write_api';
 import * as backupSigning from './20261202_150_backup_signing';
 import * as approvals from './20261202_200_approvals';
+import * as grants from './20261202_210_grants';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -29,4 +30,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_100_write_api', writeApi],
   ['20261202_150_backup_signing', backupSigning],
   ['20261202_200_approvals', approvals],
+  ['20261202_210_grants', grants],
 ];

@@ -46,6 +46,13 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_approval_approve(uuid, text)',
     'pointkeeper_approval_deny(uuid, text)',
     'pointkeeper_approval_cancel(uuid, text)',
+    // Bulk grants (issue 17B): checking a staged file, keeping it, applying it in chunks.
+    'pointkeeper_grants_problems(integer)',
+    'pointkeeper_grants_stage(uuid, text, text)',
+    'pointkeeper_grants_request(uuid, text)',
+    'pointkeeper_grants_start(uuid)',
+    'pointkeeper_grants_apply(uuid, integer)',
+    'pointkeeper_grants_finish(uuid, text)',
   ],
   admin: [
     'pointkeeper_lock_users(integer[])',

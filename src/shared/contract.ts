@@ -3,6 +3,7 @@ import { auditCalls } from './contract/audit';
 import type { CallDef } from './contract/define';
 import { backupCalls } from './contract/backup';
 import { demoCalls } from './contract/demo';
+import { grantsCalls } from './contract/grants';
 import { desktopCalls } from './contract/desktop';
 import { profilesCalls } from './contract/profiles';
 import { operationsCalls } from './contract/operations';
@@ -31,6 +32,7 @@ export const contract = {
   ...desktopCalls,
   ...profilesCalls,
   ...approvalsCalls,
+  ...grantsCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -62,4 +64,5 @@ export type * from './contract/backup';
 export type * from './contract/desktop';
 export type * from './contract/profiles';
 export type * from './contract/approvals';
+export type * from './contract/grants';
 export type { Page } from './contract/common';

@@ -4,6 +4,7 @@ import { backupCommand } from './commands/backup';
 import { auditCommands } from './commands/audit';
 import { dbCommand } from './commands/db';
 import { demoCommand } from './commands/demo';
+import { grantsCommand } from './commands/grants';
 import { loadCommand } from './commands/load';
 import { operationsCommand } from './commands/operations';
 import { pointsCommands } from './commands/points';
@@ -53,6 +54,7 @@ export function buildProgram(output: OutputConfiguration = {}): Command {
   backupCommand(program);
   recoveryCommands(program);
   dbCommand(program);
+  grantsCommand(program);
   approvalsCommands(program);
   for (const command of leaves(program)) {
     if (!command.options.some((o) => o.long === '--json')) command.option('--json', 'print JSON');

@@ -44,7 +44,12 @@ export class CliExit extends Error {
 export const programFlags = { json: false, overwrite: false };
 
 /** Calls that write a file the CLI's user named: --overwrite lets them replace one. */
-const FILE_CALLS: ReadonlySet<CallName> = new Set<CallName>(['report.export', 'backup.export']);
+const FILE_CALLS: ReadonlySet<CallName> = new Set<CallName>([
+  'report.export',
+  'backup.export',
+  'grants.result',
+  'grants.template',
+]);
 
 export interface Cli {
   session: Session;

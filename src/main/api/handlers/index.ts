@@ -2,6 +2,7 @@ import type { Handlers } from '../types';
 import { auditHandlers, reportHandlers } from './audit';
 import { backupHandlers } from './backup';
 import { demoHandlers } from './demo';
+import { grantsHandlers } from './grants';
 import { operationsHandlers } from './operations';
 import { pointsHandlers, redemptionsHandlers, rewardsHandlers } from './points';
 import { recoveryHandlers } from './recovery';
@@ -26,4 +27,5 @@ export const handlers: Handlers = {
   ...backupHandlers,
   ...approvalsHandlers,
   ...policiesHandlers,
+  ...grantsHandlers,
 };

@@ -3,6 +3,7 @@ import { ApprovalsScreen } from '../screens/Approvals/ApprovalsScreen';
 import { AuditScreen } from '../screens/Audit/AuditScreen';
 import { BackupsScreen } from '../screens/Backups/BackupsScreen';
 import { ConnectScreen } from '../screens/Connect/ConnectScreen';
+import { GrantsScreen } from '../screens/Grants/GrantsScreen';
 import { OperationsScreen } from '../screens/Operations/OperationsScreen';
 import { RecoveryScreen } from '../screens/Recovery/RecoveryScreen';
 import { UsersScreen } from '../screens/Users/UsersScreen';
@@ -30,6 +31,7 @@ export const SCREENS: ScreenDef[] = [
   { id: 'recovery', label: 'Recovery', Component: RecoveryScreen },
   { id: 'backups', label: 'Backups', Component: BackupsScreen },
   { id: 'operations', label: 'Operations log', Component: OperationsScreen },
+  { id: 'grants', label: 'Grants', Component: GrantsScreen },
   { id: 'approvals', label: 'Approvals', Component: ApprovalsScreen },
 ];
 
