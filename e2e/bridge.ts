@@ -1,4 +1,5 @@
 import type { PointkeeperApi, PointkeeperCalls } from '../src/shared/api';
+import type { ProgressEvent, ProgressListener } from '../src/shared/progress';
 
 export interface BridgeSettings {
   /** URL path the calls are POSTed under, ending in `/`: `<rpcBase><call name>`. */
@@ -40,8 +41,51 @@ export function installBridge({ rpcBase, callNames, token }: BridgeSettings): vo
       return response.json() as Promise<unknown>;
     };
   }
+  // Progress is pushed: one server-sent-events stream per page (read with fetch, which can carry
+  // the token header EventSource cannot), opened at once so a call's first events are not lost
+  // while it connects, and reopened a few times if the host drops it.
+  const listeners = new Set<ProgressListener>();
+  const eventsUrl = rpcBase.replace(/rpc\/$/, 'events');
+  const deliver = (block: string) => {
+    const data = block
+      .split('\n')
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).trim())
+      .join('\n');
+    if (data === '') return;
+    const event = JSON.parse(data) as ProgressEvent;
+    for (const listener of listeners) listener(event);
+  };
+  const follow = async (attempt: number): Promise<void> => {
+    try {
+      const response = await fetch(eventsUrl, {
+        headers: { accept: 'text/event-stream', 'x-pointkeeper-token': secret },
+      });
+      if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+          deliver(buffer.slice(0, cut));
+          buffer = buffer.slice(cut + 2);
+        }
+      }
+    } catch {
+      // Reopened below; the calls themselves do not depend on the stream.
+    }
+    if (attempt < 5) setTimeout(() => void follow(attempt + 1), 500 * (attempt + 1));
+  };
+  void follow(0);
+  const onProgress = (listener: ProgressListener) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
   const api = {
     calls: Object.freeze(calls) as unknown as PointkeeperCalls,
+    onProgress,
     transport: 'bridge',
   } satisfies PointkeeperApi;
   // Like contextBridge.exposeInMainWorld: read-only, not replaceable by page code.

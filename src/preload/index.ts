@@ -1,6 +1,7 @@
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { PointkeeperApi, PointkeeperCalls } from '../shared/api';
 import { CALL_NAMES, channelOf } from '../shared/contract';
+import { PROGRESS_CHANNEL, type ProgressListener } from '../shared/progress';
 
 // Exactly the contract's calls, one function each, and nothing else: no generic invoke, no
 // ipcRenderer, no channel the page could choose. contextBridge copies and freezes the object.
@@ -8,5 +9,12 @@ const calls = Object.fromEntries(
   CALL_NAMES.map((name) => [name, (input: unknown) => ipcRenderer.invoke(channelOf(name), input)]),
 ) as unknown as PointkeeperCalls;
 
-const api: PointkeeperApi = { calls, transport: 'electron' };
+/** The one pushed channel: the listener gets the event's payload (never the IPC event) and an unsubscribe. */
+function onProgress(listener: ProgressListener): () => void {
+  const wrapped = (_event: IpcRendererEvent, payload: Parameters<ProgressListener>[0]) => listener(payload);
+  ipcRenderer.on(PROGRESS_CHANNEL, wrapped);
+  return () => void ipcRenderer.removeListener(PROGRESS_CHANNEL, wrapped);
+}
+
+const api: PointkeeperApi = { calls, onProgress, transport: 'electron' };
 contextBridge.exposeInMainWorld('pointkeeper', api);

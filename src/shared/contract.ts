@@ -39,6 +39,15 @@ export type CallOutput<K extends CallName> = NonNullable<Contract[K]['_output']>
 
 export const CALL_NAMES = Object.keys(contract) as CallName[];
 
+/** The long calls: those that declare pushed progress events (`emits: 'progress'`). */
+export type ProgressCallName = {
+  [K in CallName]: Contract[K] extends { emits: 'progress' } ? K : never;
+}[CallName];
+
+export function emitsProgress(name: CallName): name is ProgressCallName {
+  return (contract[name] as { emits?: string }).emits === 'progress';
+}
+
 export function isCallName(name: string): name is CallName {
   return Object.hasOwn(contract, name);
 }
