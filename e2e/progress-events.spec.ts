@@ -46,8 +46,8 @@ test("a long export's progress arrives as pushed events, with no request per upd
     });
     await backups.exportForm.getByRole('button', { name: 'Export' }).click();
     // The screen's own bar follows the same events.
-    await expect(page.getByTestId('job-status')).toContainText(/export.*rows/);
-    await expect(backups.exportResult).toContainText('Rows');
+    await expect(page.getByTestId('job-status')).toContainText(/export.*rows/, { timeout: 30_000 });
+    await expect(backups.exportResult).toContainText('Rows', { timeout: 90_000 });
 
     const events = await page.evaluate(() => (globalThis as unknown as PageGlobals).heardProgress);
     const exportEvents = events.filter((e) => e.call === 'backup.export');

@@ -4,7 +4,7 @@ import type { ProgressEvent } from '../../shared/progress';
 import { fail, ok, type ErrorData, type Result } from '../../shared/result';
 import { roleAllows } from '../../shared/roles';
 import type { Session } from '../db/session';
-import { userFileGate, type FileGate } from '../desktop/fileGate';
+import { userFileGate, type FileGate } from '../files/gate';
 import { deferredCount, flushDeferred, logOrDefer } from './deferredLog';
 import { jobIdOf, progressEmitter, type ProgressEmitter } from './events';
 import { toErrorData, zodToError } from './errors';

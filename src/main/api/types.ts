@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { CallName, CallOutput, Contract, ParsedInput } from '../../shared/contract';
 import type { Session } from '../db/session';
-import type { FileGate } from '../desktop/fileGate';
+import type { FileGate } from '../files/gate';
 import type { Progress } from '../../shared/progress';
 
 export type { Progress } from '../../shared/progress';
