@@ -1,12 +1,14 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { PointkeeperApi, PointkeeperCalls } from '../shared/api';
-import { CALL_NAMES, channelOf } from '../shared/contract';
+// The names only (generated from the contract): the contract itself would bring zod along.
+import { CALL_NAME_LIST } from '../shared/channels.generated';
+import { channelName } from '../shared/channels';
 import { PROGRESS_CHANNEL, type ProgressListener } from '../shared/progress';
 
 // Exactly the contract's calls, one function each, and nothing else: no generic invoke, no
 // ipcRenderer, no channel the page could choose. contextBridge copies and freezes the object.
 const calls = Object.fromEntries(
-  CALL_NAMES.map((name) => [name, (input: unknown) => ipcRenderer.invoke(channelOf(name), input)]),
+  CALL_NAME_LIST.map((name) => [name, (input: unknown) => ipcRenderer.invoke(channelName(name), input)]),
 ) as unknown as PointkeeperCalls;
 
 /** The one pushed channel: the listener gets the event's payload (never the IPC event) and an unsubscribe. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { channelName } from './channels';
 import { auditCalls } from './contract/audit';
 import type { CallDef } from './contract/define';
 import { backupCalls } from './contract/backup';
@@ -53,7 +54,7 @@ export function isCallName(name: string): name is CallName {
 }
 
 export function channelOf(name: CallName): string {
-  return `pointkeeper:${name}`;
+  return channelName(name);
 }
 
 export type { Role } from './roles';

@@ -11,9 +11,23 @@ import { recoveryCommands } from './commands/recovery';
 import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
 import { verifyCommand } from './commands/verify';
+import { rewardsCommands } from './commands/rewards';
 import { CliExit, EXIT, programFlags } from './runtime';
 
-const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+/** This package's version: its package.json is three folders up from the sources, two from out/cli. */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const up of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = require(up) as { name?: string; version: string };
+      if (pkg.name === 'pointkeeper') return pkg.version;
+    } catch {
+      // not this one
+    }
+  }
+  return 'unknown';
+}
+const VERSION = packageVersion();
 
 export function buildProgram(output: OutputConfiguration = {}): Command {
   const program = new Command('pointkeeper')
@@ -50,6 +64,7 @@ export function buildProgram(output: OutputConfiguration = {}): Command {
   backupCommand(program);
   recoveryCommands(program);
   dbCommand(program);
+  rewardsCommands(program);
   for (const command of leaves(program)) {
     if (!command.options.some((o) => o.long === '--json')) command.option('--json', 'print JSON');
   }
