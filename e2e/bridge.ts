@@ -46,7 +46,14 @@ export function installBridge({ rpcBase, callNames, token }: BridgeSettings): vo
   // while it connects, and reopened a few times if the host drops it.
   const listeners = new Set<ProgressListener>();
   const eventsUrl = rpcBase.replace(/rpc\/$/, 'events');
-  const deliver = (block: string) => {
+  // Members, not named consts: the host serves this function's source (installBridge.toString()),
+  // and a transpiler that keeps function names would wrap a named const in a helper the page lacks.
+  const stream: {
+    deliver?: (block: string) => void;
+    follow?: (attempt: number) => Promise<void>;
+    subscribe?: (listener: ProgressListener) => () => void;
+  } = {};
+  stream.deliver = (block) => {
     const data = block
       .split('\n')
       .filter((line) => line.startsWith('data:'))
@@ -56,7 +63,7 @@ export function installBridge({ rpcBase, callNames, token }: BridgeSettings): vo
     const event = JSON.parse(data) as ProgressEvent;
     for (const listener of listeners) listener(event);
   };
-  const follow = async (attempt: number): Promise<void> => {
+  stream.follow = async (attempt) => {
     try {
       const response = await fetch(eventsUrl, {
         headers: { accept: 'text/event-stream', 'x-pointkeeper-token': secret },
@@ -69,23 +76,23 @@ export function installBridge({ rpcBase, callNames, token }: BridgeSettings): vo
         if (done) break;
         buffer += value;
         for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
-          deliver(buffer.slice(0, cut));
+          stream.deliver!(buffer.slice(0, cut));
           buffer = buffer.slice(cut + 2);
         }
       }
     } catch {
       // Reopened below; the calls themselves do not depend on the stream.
     }
-    if (attempt < 5) setTimeout(() => void follow(attempt + 1), 500 * (attempt + 1));
+    if (attempt < 5) setTimeout(() => void stream.follow!(attempt + 1), 500 * (attempt + 1));
   };
-  void follow(0);
-  const onProgress = (listener: ProgressListener) => {
+  void stream.follow(0);
+  stream.subscribe = (listener) => {
     listeners.add(listener);
     return () => void listeners.delete(listener);
   };
   const api = {
     calls: Object.freeze(calls) as unknown as PointkeeperCalls,
-    onProgress,
+    onProgress: stream.subscribe,
     transport: 'bridge',
   } satisfies PointkeeperApi;
   // Like contextBridge.exposeInMainWorld: read-only, not replaceable by page code.
