@@ -18,6 +18,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   backup: () => import('./backup'),
   cli: () => import('./cli'),
   grants: () => import('./grants'),
+  loop: () => import('./loopDelay'),
 };
 
 function table(rows: BenchRow[]): string {

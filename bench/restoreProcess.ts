@@ -23,8 +23,8 @@ try {
   const started = performance.now();
   const seconds = () => Math.round(performance.now() - started) / 1000;
   let phase = '';
-  const onProgress = (p: { message?: string }) => {
-    const next = (p.message ?? '').split(' · ')[0]!;
+  const onProgress = (p: { phase?: string }) => {
+    const next = p.phase ?? '';
     if (next === phase) return;
     phase = next;
     process.stderr.write(`   restore ${seconds()} s: ${next}\n`);

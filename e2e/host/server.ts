@@ -7,6 +7,7 @@ import { CALL_NAMES } from '../../src/shared/contract';
 import { fail, type Result } from '../../src/shared/result';
 import { installBridge } from '../bridge';
 import type { Databases } from './databases';
+import { EventStreams } from './events';
 import { hostAllowed, newToken, refuse } from './guard';
 import { serveStatic } from './staticFiles';
 
@@ -25,6 +26,7 @@ interface Ctx extends HostOptions {
   token: string;
   /** The bound port, for the Host and Origin checks. */
   bound: number;
+  events: EventStreams;
 }
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -50,6 +52,7 @@ const sendJson = (res: ServerResponse, status: number, body: unknown) =>
 /** The loopback bridge: the same dispatcher the IPC handlers use, over HTTP instead of IPC. */
 async function rpc(
   dbs: Databases,
+  events: EventStreams,
   database: string,
   call: string,
   req: IncomingMessage,
@@ -63,7 +66,9 @@ async function rpc(
   } catch {
     return sendJson(res, 200, fail('VALIDATION', 'The request body is not valid JSON.'));
   }
-  const result: Result<unknown> = await dispatch(decodeURIComponent(call), input);
+  const result: Result<unknown> = await dispatch(decodeURIComponent(call), input, {
+    onEvent: (event) => events.publish(database, event),
+  });
   sendJson(res, 200, result);
 }
 
@@ -139,12 +144,15 @@ async function browseIndex(ctx: Ctx, res: ServerResponse) {
 async function route(ctx: Ctx, req: IncomingMessage, res: ServerResponse) {
   const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
   if (!hostAllowed(req, ctx.bound)) return sendJson(res, 403, { error: 'unknown Host' });
-  if (req.method === 'GET' && !path.startsWith('/__host/databases')) return serveFile(ctx, path, res);
+  const eventsMatch = req.method === 'GET' ? /^(?:\/db\/([a-z0-9_]+))?\/events$/.exec(path) : null;
+  if (req.method === 'GET' && !eventsMatch && !path.startsWith('/__host/databases'))
+    return serveFile(ctx, path, res);
   const refusal = refuse(req, ctx.bound, ctx.token);
   if (refusal) return sendJson(res, refusal.status, { error: refusal.error });
+  if (eventsMatch) return ctx.events.follow(eventsMatch[1] ?? ctx.defaultDatabase, req, res);
   if (req.method === 'POST') {
     const rpcMatch = /^(?:\/db\/([a-z0-9_]+))?\/rpc\/([A-Za-z0-9_.]+)$/.exec(path);
-    if (rpcMatch) return rpc(ctx.dbs, rpcMatch[1] ?? ctx.defaultDatabase, rpcMatch[2]!, req, res);
+    if (rpcMatch) return rpc(ctx.dbs, ctx.events, rpcMatch[1] ?? ctx.defaultDatabase, rpcMatch[2]!, req, res);
   }
   const loginsMatch = /^\/__host\/databases\/([a-z0-9_]+)\/logins$/.exec(path);
   if (loginsMatch && req.method === 'POST') return logins(ctx.dbs, loginsMatch[1]!, req, res);
@@ -182,7 +190,7 @@ export async function listen(
   renderer: string,
   options: HostOptions,
 ): Promise<{ server: Server; url: string; token: string }> {
-  const ctx: Ctx = { ...options, dbs, renderer, token: newToken(), bound: 0 };
+  const ctx: Ctx = { ...options, dbs, renderer, token: newToken(), bound: 0, events: new EventStreams() };
   const server = createServer((req, res) => {
     route(ctx, req, res).catch((error: unknown) => {
       process.stderr.write(`host: ${String(error)}\n`);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { channelName } from './channels';
 import { auditCalls } from './contract/audit';
 import type { CallDef } from './contract/define';
 import { backupCalls } from './contract/backup';
@@ -43,12 +44,21 @@ export type CallOutput<K extends CallName> = NonNullable<Contract[K]['_output']>
 
 export const CALL_NAMES = Object.keys(contract) as CallName[];
 
+/** The long calls: those that declare pushed progress events (`emits: 'progress'`). */
+export type ProgressCallName = {
+  [K in CallName]: Contract[K] extends { emits: 'progress' } ? K : never;
+}[CallName];
+
+export function emitsProgress(name: CallName): name is ProgressCallName {
+  return (contract[name] as { emits?: string }).emits === 'progress';
+}
+
 export function isCallName(name: string): name is CallName {
   return Object.hasOwn(contract, name);
 }
 
 export function channelOf(name: CallName): string {
-  return `pointkeeper:${name}`;
+  return channelName(name);
 }
 
 export type { Role } from './roles';

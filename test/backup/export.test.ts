@@ -127,7 +127,7 @@ describe('backup.export and backup.inspect', () => {
     if (!r.ok) throw new Error(r.error.message);
     expect(r.data.counts.users).toBe(1);
     expect(r.data.counts.points_transactions).toBe(
-      await tableCount('points_transactions', (q) => q.where({ user_id: userId })),
+      await tableCount('points_transactions', (q) => void q.where({ user_id: userId })),
     );
     expect(r.data.counts.orders).toBeGreaterThan(0);
     const text = await readFile(path, 'utf8');

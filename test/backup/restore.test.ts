@@ -189,7 +189,7 @@ describe('one user backed up, then the user moved on', () => {
     const r = await db.dispatch(
       'backup.restore.apply',
       { path, mode: 'replace', safetyDir: dir },
-      { signal: controller.signal, onProgress: (p) => p.message?.startsWith('write') && controller.abort() },
+      { signal: controller.signal, onProgress: (p) => p.phase?.startsWith('write') && controller.abort() },
     );
     expect(r).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
     expect(await rowHashes(db.knex)).toEqual(before);

@@ -30,6 +30,15 @@ class FakeWebContents extends EventEmitter {
   readonly id = nextId++;
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
   mainFrame: FakeFrame = { url: '', parent: null };
+  /** What the main process pushed to this window (webContents.send), in order. */
+  readonly sent: Array<{ channel: string; args: unknown[] }> = [];
+  destroyed = false;
+  send(channel: string, ...args: unknown[]) {
+    this.sent.push({ channel, args });
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
     this.windowOpenHandler = handler;
   }
@@ -201,6 +210,16 @@ export const fake = {
     invoke: async (channel: string, input: unknown) => {
       invoked.push({ channel, input });
       return { ok: true, data: null };
+    },
+    /** The preload's listeners, as ipcRenderer.on keeps them (emit delivers a push from main). */
+    listeners: new EventEmitter(),
+    on(channel: string, listener: (...args: unknown[]) => void) {
+      fake.ipcRenderer.listeners.on(channel, listener);
+      return fake.ipcRenderer;
+    },
+    removeListener(channel: string, listener: (...args: unknown[]) => void) {
+      fake.ipcRenderer.listeners.removeListener(channel, listener);
+      return fake.ipcRenderer;
     },
   },
   exposed,

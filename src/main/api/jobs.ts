@@ -8,7 +8,10 @@ interface Job {
   started: number;
 }
 
-/** Long calls the renderer follows by id: IPC carries one answer per call, so progress is polled. */
+/**
+ * Long calls by the caller's id: what backup.cancel aborts, and the latest progress for a caller
+ * that joins late (backup.progress). Followers get progress pushed (see events.ts), not from here.
+ */
 const jobs = new Map<string, Job>();
 const KEEP_FINISHED_MS = 60_000;
 
@@ -53,7 +56,7 @@ export function startJob(jobId: string | undefined, ctx: CallContext): RunningJo
         rowsPerSecond: Math.round(rate),
         etaSeconds: left === null || rate === 0 ? null : Math.round(left / rate),
       };
-      ctx.progress({ done: p.rows, total: p.totalRows, message: `${p.phase} · ${Math.round(rate)} rows/s` });
+      ctx.progress({ done: p.rows, total: p.totalRows, phase: p.phase, message: 'rows' });
     },
     finish() {
       job.progress = { ...job.progress, done: true };

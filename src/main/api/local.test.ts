@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DesktopPort } from '../desktop/dialogs';
+import type { DesktopPort } from './ports';
 import { handlers } from './handlers/index';
 import { createLocalHandlers } from './local';
 import { createDispatcher } from './registry';

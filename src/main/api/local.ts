@@ -1,6 +1,4 @@
-import type { DesktopPort } from '../desktop/dialogs';
-import { noDesktop } from '../desktop/dialogs';
-import { noProfiles, type ProfilesPort } from '../desktop/profiles';
+import { noDesktop, noProfiles, type DesktopPort, type ProfilesPort } from './ports';
 import type { LocalHandlers } from './types';
 
 export interface HostPorts {

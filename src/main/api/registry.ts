@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
-import { contract, isCallName, type CallName } from '../../shared/contract';
+import { contract, emitsProgress, isCallName, type CallName } from '../../shared/contract';
+import type { ProgressEvent } from '../../shared/progress';
 import { fail, ok, type ErrorData, type Result } from '../../shared/result';
 import { roleAllows } from '../../shared/roles';
 import type { Session } from '../db/session';
-import { userFileGate, type FileGate } from '../desktop/fileGate';
+import { userFileGate, type FileGate } from '../files/gate';
 import { deferredCount, flushDeferred, logOrDefer } from './deferredLog';
+import { jobIdOf, progressEmitter, type ProgressEmitter } from './events';
 import { toErrorData, zodToError } from './errors';
 import { loggableInput, RefusalBound, refusalKey } from './refusals';
 import { headlessLocalHandlers } from './local';
@@ -21,6 +23,8 @@ import type {
 export interface DispatchOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Pushed progress events of the calls that declare them (throttled, with a final one). */
+  onEvent?: (event: ProgressEvent) => void;
 }
 
 export type Dispatcher = (name: string, raw: unknown, options?: DispatchOptions) => Promise<Result<unknown>>;
@@ -137,36 +141,49 @@ export function createDispatcher(
     }
     if (deferredCount() > 0) await flushDeferred();
     const handler = handlers[name as keyof Handlers] as Handler<CallName>;
+    const { onEvent, onProgress } = options;
+    const events: ProgressEmitter | null =
+      onEvent && emitsProgress(name) ? progressEmitter(name, jobIdOf(parsed.data), onEvent) : null;
     const base = {
       session,
       signal,
-      progress: options.onProgress ?? (() => {}),
+      progress: (p: Progress) => {
+        onProgress?.(p);
+        events?.progress(p);
+      },
       files,
     };
-    try {
-      if (LOGGED_BY_DATABASE.has(name)) {
-        return ok(await handler({ ...base, db: session.knex }, parsed.data));
-      }
-      if (def.kind === 'write') {
-        const data = await session.knex.transaction(async (trx) => {
-          const result = await handler({ ...base, db: trx } satisfies CallContext, parsed.data);
-          await writeLog(trx, name, parsed.data, { ok: true, result });
-          return result;
-        });
+    const run = async (): Promise<Result<unknown>> => {
+      try {
+        if (LOGGED_BY_DATABASE.has(name)) {
+          return ok(await handler({ ...base, db: session.knex }, parsed.data));
+        }
+        if (def.kind === 'write') {
+          const data = await session.knex.transaction(async (trx) => {
+            const result = await handler({ ...base, db: trx } satisfies CallContext, parsed.data);
+            await writeLog(trx, name, parsed.data, { ok: true, result });
+            return result;
+          });
+          return ok(data);
+        }
+        const data = await handler({ ...base, db: session.knex }, parsed.data);
+        if (logged) await writeLog(session.knex, name, parsed.data, { ok: true, result: data });
         return ok(data);
+      } catch (error) {
+        const data = toErrorData(error, server);
+        // Every outcome of a logged call is in the log, DB_UNAVAILABLE too (written on the next
+        // connection when this one is gone); a refused query is logged too, bounded.
+        if (logged)
+          await logOrDefer(() => writeLog(session.knex, name, parsed.data, { ok: false, error: data }));
+        else if (data.code === 'VALIDATION' || data.code === 'FORBIDDEN')
+          return refused(name, parsed.data, data);
+        return { ok: false, error: data };
       }
-      const data = await handler({ ...base, db: session.knex }, parsed.data);
-      if (logged) await writeLog(session.knex, name, parsed.data, { ok: true, result: data });
-      return ok(data);
-    } catch (error) {
-      const data = toErrorData(error, server);
-      // Every outcome of a logged call is in the log, DB_UNAVAILABLE too (written on the next
-      // connection when this one is gone); a refused query is logged too, bounded.
-      if (logged)
-        await logOrDefer(() => writeLog(session.knex, name, parsed.data, { ok: false, error: data }));
-      else if (data.code === 'VALIDATION' || data.code === 'FORBIDDEN')
-        return refused(name, parsed.data, data);
-      return { ok: false, error: data };
+    };
+    try {
+      return await run();
+    } finally {
+      events?.finish();
     }
   };
 }

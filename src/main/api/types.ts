@@ -1,13 +1,10 @@
 import type { Knex } from 'knex';
 import type { CallName, CallOutput, Contract, ParsedInput } from '../../shared/contract';
 import type { Session } from '../db/session';
-import type { FileGate } from '../desktop/fileGate';
+import type { FileGate } from '../files/gate';
+import type { Progress } from '../../shared/progress';
 
-export interface Progress {
-  done: number;
-  total: number | null;
-  message?: string;
-}
+export type { Progress } from '../../shared/progress';
 
 export interface CallContext {
   /** For `write` calls, the transaction the registry opened; otherwise the session's pool. */

@@ -13,11 +13,25 @@ import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
 import { verifyCommand } from './commands/verify';
 import { approvalsCommands } from './commands/approvals';
+import { rewardsCommands } from './commands/rewards';
 import { CliExit, EXIT, programFlags } from './runtime';
 import { KEEPER_ARG, runKeeper } from './keepAlive';
 import { cliHome } from '../db/target';
 
-const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+/** This package's version: its package.json is three folders up from the sources, two from out/cli. */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const up of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = require(up) as { name?: string; version: string };
+      if (pkg.name === 'pointkeeper') return pkg.version;
+    } catch {
+      // not this one
+    }
+  }
+  return 'unknown';
+}
+const VERSION = packageVersion();
 
 export function buildProgram(output: OutputConfiguration = {}): Command {
   const program = new Command('pointkeeper')
@@ -56,6 +70,7 @@ export function buildProgram(output: OutputConfiguration = {}): Command {
   dbCommand(program);
   grantsCommand(program);
   approvalsCommands(program);
+  rewardsCommands(program);
   for (const command of leaves(program)) {
     if (!command.options.some((o) => o.long === '--json')) command.option('--json', 'print JSON');
   }

@@ -31,3 +31,6 @@ export async function rollbackLast(knex: Knex): Promise<string[]> {
   const [, undone] = (await knex.migrate.rollback(config)) as [number, string[]];
   return undone;
 }
+
+/** The newest migration this build knows: what a backup records as its schema version. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)![0];

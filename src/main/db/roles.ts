@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { DatabaseRoles } from '../../shared/contract/session';
+import type { DatabaseRoles } from '../../shared/roles';
 import { groupRoles, ownerRole, ROLES } from '../../shared/roles';
 
 /**

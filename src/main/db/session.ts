@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import type { WhoAmI } from '../../shared/contract';
-import { groupRoles, ROLES, type Role } from '../../shared/roles';
+import { groupRoles, ROLES, type Role, type WhoAmI } from '../../shared/roles';
 import { AppError } from '../errors';
 import { startEmbedded, type EmbeddedServer } from './embedded';
 import { createKnex, type PgConnection } from './knex';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { DemoResult, ParsedInput } from '../../shared/contract';
 import { DISCREPANCY_SEEDS } from '../../shared/contract/demo';
-import type { Progress } from '../api/types';
+import type { Progress } from '../../shared/progress';
 import { AppError } from '../errors';
 import { insertSealed } from '../ledger/chain';
 import { FIRST_NAMES, LAST_NAMES, REWARDS } from './names';

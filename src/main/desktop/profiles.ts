@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
   ConnectionState,
-  ParsedInput,
   Profile,
   ProfilesOverview,
   ServerProfile,
@@ -11,25 +10,14 @@ import { LOCAL_PROFILE_ID } from '../../shared/contract/profiles';
 import { openSession, type OpenOptions, type Session } from '../db/session';
 import type { DbTarget } from '../db/target';
 import { AppError } from '../errors';
+import type { ProfilesPort, SaveInput, TestInput } from '../api/ports';
 import type { Connections } from './connections';
 import type { Keychain } from './keychain';
 import { connectionOf, describe, type ServerSettings } from './profileTarget';
 import type { ProfilesFile, ProfilesStore, StoredProfile } from './profilesStore';
 
-export type SaveInput = ParsedInput<'profiles.save'>;
-export type TestInput = ParsedInput<'profiles.test'>;
-
-/** What the local calls of the Connect screen need from a host. */
-export interface ProfilesPort {
-  overview(): Promise<ProfilesOverview>;
-  save(input: SaveInput): Promise<ServerProfile>;
-  remove(id: string): Promise<void>;
-  test(input: TestInput): Promise<WhoAmI>;
-  connect(profileId: string, password?: string): Promise<WhoAmI>;
-  disconnect(): Promise<ConnectionState>;
-  lock(): Promise<ConnectionState>;
-  setIdleLock(minutes: number): Promise<number>;
-}
+// The port lives with the registry that uses it; re-exported where it used to be.
+export { noProfiles, type ProfilesPort, type SaveInput, type TestInput } from '../api/ports';
 
 export interface ProfilesDeps {
   home: string;
@@ -231,25 +219,4 @@ export class ProfilesService implements ProfilesPort {
       this.state = { status: 'disconnected', profileId: null, message };
     }
   }
-}
-
-/** For hosts without profiles (the CLI): every Connect-screen call says where profiles live. */
-export function noProfiles(): ProfilesPort {
-  const refuse = () =>
-    Promise.reject(
-      new AppError(
-        'VALIDATION',
-        'Connection profiles are managed in the desktop app; the command line takes --profile <name> or DATABASE_URL.',
-      ),
-    );
-  return {
-    overview: refuse,
-    save: refuse,
-    remove: refuse,
-    test: refuse,
-    connect: refuse,
-    disconnect: refuse,
-    lock: refuse,
-    setIdleLock: refuse,
-  };
 }

@@ -8,7 +8,7 @@ import {
   type OpenDialogOptions,
   type SaveDialogOptions,
 } from 'electron';
-import type { DesktopPort } from '../desktop/dialogs';
+import type { DesktopPort } from '../api/ports';
 import { AppError } from '../errors';
 
 /** Electron's native dialogs, modal to the app window when there is one. */

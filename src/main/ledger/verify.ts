@@ -11,8 +11,13 @@ type Check = (db: Knex) => Promise<Omit<VerifyCheck, 'ok'>>;
 const storedNonNegative: Check = async (db) => {
   const rows = (await db('user_points as up')
     .join('users as u', 'u.id', 'up.user_id')
-    .where((q) =>
-      q.where('up.points', '<', 0).orWhere('up.total_earned', '<', 0).orWhere('up.total_redeemed', '<', 0),
+    // void: knex ignores the callback's value, and a builder returned there looks like a promise.
+    .where(
+      (q) =>
+        void q
+          .where('up.points', '<', 0)
+          .orWhere('up.total_earned', '<', 0)
+          .orWhere('up.total_redeemed', '<', 0),
     )
     .orWhere('u.rewards', '<', 0)
     .select('up.user_id as userId', 'up.points', 'u.rewards')
@@ -57,13 +62,14 @@ const loggedWritesExist: Check = async (db) => {
       `o.at > coalesce((SELECT max(r.at) FROM operations_log r WHERE r.action = 'backup.restore.write'
                           AND r.outcome = 'ok' AND r.input->>'mode' = 'replace'), '-infinity')`,
     )
-    .where((q) =>
-      q.whereNull('t.id').orWhereRaw(
-        `t.points <> CASE o.action
+    .where(
+      (q) =>
+        void q.whereNull('t.id').orWhereRaw(
+          `t.points <> CASE o.action
              WHEN 'points.earn' THEN (o.result->>'pointsEarned')::int
              WHEN 'points.redeem' THEN -(o.result->>'pointsRedeemed')::int
              ELSE (o.result->>'pointsChange')::int END`,
-      ),
+        ),
     )
     .select('o.id as operationId', 'o.action', db.raw('o.result->>\'transactionId\' as "transactionId"'))
     .limit(EXAMPLES)) as unknown[];

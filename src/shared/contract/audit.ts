@@ -220,6 +220,7 @@ export const auditCalls = {
       .strict(),
     minRole: 'auditor',
     kind: 'action',
+    emits: 'progress',
     summary: 'Scan every user for discrepancies, set-based, with progress; cancellable',
   }),
   'audit.cancelScan': call<{ cancelled: boolean }>()({

@@ -183,6 +183,7 @@ export const backupCalls = {
     input: z.object({ scope, path: filePath, overwrite, jobId }).strict(),
     minRole: 'admin',
     kind: 'action',
+    emits: 'progress',
     summary: 'Write a backup file of some users or everything, from one consistent snapshot',
   }),
   'backup.inspect': call<InspectResult>()({
@@ -195,6 +196,7 @@ export const backupCalls = {
     input: z.object({ path: filePath, mode: z.enum(['merge', 'replace']), jobId }).strict(),
     minRole: 'admin',
     kind: 'query',
+    emits: 'progress',
     summary: 'Validate a whole backup file and preview what restoring it would change',
   }),
   'backup.restore.apply': call<RestoreResult>()({
@@ -215,12 +217,14 @@ export const backupCalls = {
       .strict(),
     minRole: 'admin',
     kind: 'action',
+    emits: 'progress',
     summary: 'Restore a backup file in one transaction, after a safety backup of what it replaces',
   }),
   'backup.verify': call<VerifyResult>()({
     input: z.object({ path: filePath, jobId }).strict(),
     minRole: 'admin',
     kind: 'action',
+    emits: 'progress',
     summary:
       "Read a backup in a rolled-back transaction and check its chains (with this database's key) and copies",
   }),

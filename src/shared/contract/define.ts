@@ -17,15 +17,22 @@ export interface CallDef<I extends z.ZodType = z.ZodType, O = unknown> {
   minRole: Role;
   kind: CallKind;
   summary: string;
+  /**
+   * A long call declares the events it pushes while it runs: 'progress' means ProgressEvent
+   * (src/shared/progress.ts), delivered by webContents.send, the bridge's event stream, or the
+   * command line's bar. Calls without it push nothing.
+   */
+  emits?: 'progress';
   /** Phantom: carries the output type only. */
   readonly _output?: O;
 }
 
 /** `call<Output>()({ input, minRole, kind, summary })`: the output type is named, the input inferred. */
 export function call<O>() {
-  return <I extends z.ZodType>(
-    def: Omit<CallDef<I, O>, '_output' | 'kind'> & { kind: Exclude<CallKind, 'local'> },
-  ): CallDef<I, O> => def;
+  return <I extends z.ZodType, E extends 'progress' | undefined = undefined>(
+    def: Omit<CallDef<I, O>, '_output' | 'kind' | 'emits'> & { kind: Exclude<CallKind, 'local'>; emits?: E },
+  ): CallDef<I, O> & (E extends 'progress' ? { emits: 'progress' } : unknown) =>
+    def as CallDef<I, O> & (E extends 'progress' ? { emits: 'progress' } : unknown);
 }
 
 /** A call answered by the host itself, before and without any database session. */

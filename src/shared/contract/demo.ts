@@ -42,6 +42,7 @@ export const demoCalls = {
       }),
     minRole: 'admin',
     kind: 'action',
+    emits: 'progress',
     summary: 'Create realistic, internally consistent demo data (optionally with broken copies to audit)',
   }),
 };

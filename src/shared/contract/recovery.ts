@@ -174,6 +174,7 @@ export const recoveryCalls = {
     input: z.object({ ...planInput, limit: z.number().int().min(0).max(10_000).default(500) }).strict(),
     minRole: 'auditor',
     kind: 'query',
+    emits: 'progress',
     summary: 'Dry run of sync or recover: every column before → after and every transaction it would create',
   }),
   'recovery.apply': call<RecoveryRun>()({
@@ -187,6 +188,7 @@ export const recoveryCalls = {
       .strict(),
     minRole: 'admin',
     kind: 'action',
+    emits: 'progress',
     summary: 'Apply exactly a previewed plan, in chunks; CONFLICT if the data moved since the preview',
   }),
   'recovery.resolve': call<ResolveResult>()({

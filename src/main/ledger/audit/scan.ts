@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ParsedInput, ScanSummary } from '../../../shared/contract';
 import { DISCREPANCY_KINDS, type DiscrepancyKind, type ScanStatus } from '../../../shared/contract/audit';
-import type { Progress } from '../../api/types';
+import type { Progress } from '../../../shared/progress';
 import { AppError, notFound } from '../../errors';
 import { callWrite } from '../writeApi';
 import { iso, isoOrNull } from '../dates';

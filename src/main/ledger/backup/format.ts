@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MIGRATIONS } from '../../../../migrations/index';
+import { SCHEMA_VERSION } from '../../db/migrate';
 import {
   BACKUP_TABLES,
   type BackupHeader,
@@ -45,7 +45,7 @@ export const SECTION_ORDER: readonly BackupTable[] = [
 /** Versions this console reads. */
 export const READABLE_VERSIONS: readonly number[] = [1, 2];
 /** The schema this console was built with: the newest migration it knows. */
-export const SCHEMA_VERSION = MIGRATIONS.at(-1)![0];
+export { SCHEMA_VERSION };
 /** No line of a backup is this long; a longer one is a damaged or hostile file, not a row. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 

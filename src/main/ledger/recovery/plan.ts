@@ -7,7 +7,7 @@ import type {
   RecoveryTotals,
   UserRecoveryPlan,
 } from '../../../shared/contract/recovery';
-import type { Progress } from '../../api/types';
+import type { Progress } from '../../../shared/progress';
 import { AppError } from '../../errors';
 import { decide, storedBalance } from './decide';
 import { readChunk, type ChunkState } from './state';

@@ -1,8 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { Toasts } from '../components/Toasts';
 import { profilesQueries } from '../data/profiles.queries';
-import { ConnectScreen } from '../screens/Connect/ConnectScreen';
 import { useRoute } from './router';
 import { screenOf } from './screens';
 import { Sidebar } from './Sidebar';
@@ -39,7 +38,16 @@ export function App() {
       )}
       <Sidebar current={screen.id} />
       <main className="content" id="main" tabIndex={-1}>
-        {gated ? <ConnectScreen /> : <screen.Component route={route} />}
+        {/* Screens are loaded on first use: a moment's note, not a blank page, while one loads. */}
+        <Suspense
+          fallback={
+            <p className="muted" role="status">
+              Loading…
+            </p>
+          }
+        >
+          <screen.Component route={route} />
+        </Suspense>
       </main>
       <StatusBar />
       <Toasts />

@@ -1,13 +1,34 @@
-import type { ComponentType } from 'react';
-import { ApprovalsScreen } from '../screens/Approvals/ApprovalsScreen';
-import { AuditScreen } from '../screens/Audit/AuditScreen';
-import { BackupsScreen } from '../screens/Backups/BackupsScreen';
-import { ConnectScreen } from '../screens/Connect/ConnectScreen';
-import { GrantsScreen } from '../screens/Grants/GrantsScreen';
-import { OperationsScreen } from '../screens/Operations/OperationsScreen';
-import { RecoveryScreen } from '../screens/Recovery/RecoveryScreen';
-import { UsersScreen } from '../screens/Users/UsersScreen';
+import { lazy, type ComponentType } from 'react';
 import type { Route } from './router';
+
+/*
+ * Each screen is its own chunk, loaded when first shown (App wraps it in Suspense): the first
+ * paint needs only the shell, and the audit chart's library loads with the Audit screen.
+ */
+const AuditScreen = lazy(() =>
+  import('../screens/Audit/AuditScreen').then((m) => ({ default: m.AuditScreen })),
+);
+const BackupsScreen = lazy(() =>
+  import('../screens/Backups/BackupsScreen').then((m) => ({ default: m.BackupsScreen })),
+);
+const ConnectScreen = lazy(() =>
+  import('../screens/Connect/ConnectScreen').then((m) => ({ default: m.ConnectScreen })),
+);
+const OperationsScreen = lazy(() =>
+  import('../screens/Operations/OperationsScreen').then((m) => ({ default: m.OperationsScreen })),
+);
+const RecoveryScreen = lazy(() =>
+  import('../screens/Recovery/RecoveryScreen').then((m) => ({ default: m.RecoveryScreen })),
+);
+const UsersScreen = lazy(() =>
+  import('../screens/Users/UsersScreen').then((m) => ({ default: m.UsersScreen })),
+);
+const ApprovalsScreen = lazy(() =>
+  import('../screens/Approvals/ApprovalsScreen').then((m) => ({ default: m.ApprovalsScreen })),
+);
+const GrantsScreen = lazy(() =>
+  import('../screens/Grants/GrantsScreen').then((m) => ({ default: m.GrantsScreen })),
+);
 
 export interface ScreenDef {
   /** The route's first segment: `#/<id>/…`. */

@@ -1,9 +1,8 @@
 import { useEffect } from 'react';
 import { isEditable } from '../lib/editable';
+import { SEARCH_INPUT_ID } from '../lib/search';
 import { hrefOf, navigate, parseHash } from './router';
 import { SCREENS } from './screens';
-
-export const SEARCH_INPUT_ID = 'user-search';
 
 /** `/` or Ctrl+K: the user search, from anywhere. The search box focuses itself when it mounts. */
 function focusSearch(): void {

@@ -1,5 +1,6 @@
 import type { PointkeeperApi } from '../../../shared/api';
 import type { CallInput, CallName, CallOutput } from '../../../shared/contract';
+import type { ProgressListener } from '../../../shared/progress';
 import { ApiError } from './ApiError';
 
 declare global {
@@ -34,4 +35,9 @@ export async function call<K extends CallName>(name: K, input: CallInput<K>): Pr
   }
   if (!result.ok) throw new ApiError(result.error.code, result.error.message, result.error.details);
   return result.data;
+}
+
+/** Follows pushed progress events; a window without a backend gets none (and nothing to undo). */
+export function subscribeProgress(listener: ProgressListener): () => void {
+  return window.pointkeeper?.onProgress(listener) ?? (() => {});
 }

@@ -18,12 +18,11 @@ export const auditQueries = {
       queryKey: [...auditQueries.all(), 'user', userId] as const,
       queryFn: () => call('audit.user', { userId, includeRecoveryData: true }),
     }),
-  /** The latest scans; polled while one runs, so the screen shows its progress. */
-  scans: (polling: boolean) =>
+  /** The latest scans (a running scan's progress is pushed: see ScanPanel). */
+  scans: () =>
     queryOptions({
       queryKey: [...auditQueries.all(), 'scans'] as const,
       queryFn: () => call('audit.scans', { limit: 5 }),
-      refetchInterval: polling ? 500 : false,
     }),
   results: (v: ResultsView) =>
     infiniteQueryOptions({

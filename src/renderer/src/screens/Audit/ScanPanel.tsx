@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { DiscrepancyKind, ScanSort, ScanSummary } from '../../../../shared/contract';
 import { DISCREPANCY_KINDS } from '../../../../shared/contract/audit';
 import { formatCount, formatDate, formatDuration, formatPoints } from '../../../../shared/format';
@@ -9,14 +9,26 @@ import { kindLabel } from '../../lib/labels';
 import { StaleNotice } from './StaleNotice';
 import { auditMutations } from '../../data/audit.mutations';
 import { auditQueries } from '../../data/audit.queries';
+import { useProgress } from '../../data/progress';
 import { DiscrepancyTable } from './DiscrepancyTable';
 import { KindChart } from './KindChart';
 import { ReportExport } from '../../components/ReportExport';
 
+/**
+ * The running scan's progress, pushed by the scan as it goes. The scan's row (for its id, which
+ * Cancel needs) is read once, when the first event says the scan has started.
+ */
 function ScanProgress({ scan }: { scan: ScanSummary | undefined }) {
+  const client = useQueryClient();
   const cancel = useMutation(auditMutations.cancelScan());
-  const total = scan?.usersTotal ?? null;
-  const percent = total ? Math.min(100, Math.round(((scan?.usersScanned ?? 0) / total) * 100)) : null;
+  const event = useProgress({ call: 'audit.scan' });
+  const started = event !== null;
+  useEffect(() => {
+    if (started) void client.invalidateQueries({ queryKey: auditQueries.scans().queryKey });
+  }, [started, client]);
+  const total = event?.progress.total ?? null;
+  const scanned = event?.progress.done ?? 0;
+  const percent = total ? Math.min(100, Math.round((scanned / total) * 100)) : null;
   return (
     <div className="audit-progress" aria-live="polite">
       <div
@@ -30,8 +42,8 @@ function ScanProgress({ scan }: { scan: ScanSummary | undefined }) {
         <div className="progress-bar" />
       </div>
       <p className="muted" data-testid="scan-status">
-        {scan && total !== null
-          ? `Scanned ${formatCount(scan.usersScanned)} of ${formatCount(total)} users`
+        {total !== null
+          ? `Scanned ${formatCount(scanned)} of ${formatCount(total)} users`
           : 'Starting the scan…'}
       </p>
       <div>
@@ -122,7 +134,7 @@ export function ScanPanel() {
   const client = useQueryClient();
   const [verifyChain, setVerifyChain] = useState(true);
   const run = useMutation(auditMutations.scan(client));
-  const scans = useQuery(auditQueries.scans(run.isPending));
+  const scans = useQuery(auditQueries.scans());
   const latest = scans.data?.[0];
   const shown = run.isPending ? undefined : scans.data?.find((s) => s.status === 'done');
   return (

@@ -1,14 +1,15 @@
 import { formatCount, formatDuration } from '../../../../shared/format';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { Button } from '../../components/Button';
 import { backupMutations } from '../../data/backup.mutations';
-import { backupQueries } from '../../data/backup.queries';
+import { useProgress } from '../../data/progress';
 
 /** A running export, restore or verify: rows, rate and estimate, and a Cancel that leaves nothing behind. */
 export function JobProgress({ jobId, label }: { jobId: string; label: string }) {
-  const job = useQuery(backupQueries.job(jobId)).data?.job ?? null;
+  const event = useProgress({ jobId });
+  const job = event?.progress ?? null;
   const cancel = useMutation(backupMutations.cancel());
-  const percent = job?.totalRows ? Math.min(100, Math.round((job.rows / job.totalRows) * 100)) : null;
+  const percent = job?.total ? Math.min(100, Math.round((job.done / job.total) * 100)) : null;
   return (
     <div className="backup-progress" aria-live="polite">
       <div
@@ -26,10 +27,10 @@ export function JobProgress({ jobId, label }: { jobId: string; label: string }) 
       </div>
       <p className="muted" data-testid="job-status">
         {job
-          ? `${job.phase}: ${formatCount(job.rows)}${job.totalRows ? ` of ${formatCount(job.totalRows)}` : ''} rows`
+          ? `${job.phase ?? 'working'}: ${formatCount(job.done)}${job.total ? ` of ${formatCount(job.total)}` : ''} rows`
           : 'Starting…'}
-        {job && job.rowsPerSecond > 0 && ` · ${formatCount(job.rowsPerSecond)} rows/s`}
-        {job?.etaSeconds != null && ` · about ${formatDuration(job.etaSeconds * 1000)} left`}
+        {event && event.perSecond > 0 && ` · ${formatCount(event.perSecond)} rows/s`}
+        {event?.etaSeconds != null && ` · about ${formatDuration(event.etaSeconds * 1000)} left`}
       </p>
       {/* Its own row, sized to its text: stretched across the grid it looked like a text field. */}
       <div>

@@ -75,6 +75,8 @@ function Filters({ value }: { value: OperationFilters }) {
 
 function Detail({ entry }: { entry: OperationEntry }) {
   return (
+    // A named section is a region, focusable so a keyboard can scroll a long input or result.
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
     <section className="card operation-detail" aria-label={`Operation ${entry.id}`} tabIndex={0}>
       <h2 className="card-title">
         #{entry.id} {actionLabel(entry.action)} <span className="mono">{entry.action}</span>{' '}
@@ -161,6 +163,8 @@ export function OperationsScreen({ route }: { route: Route }) {
         <ErrorNotice title="Could not load the operations log" error={list.error} onRetry={list.refetch} />
       )}
       <div className="operations-layout">
+        {/* The grid is one Tab stop, its active row (roving tabindex); the keys bubble up to it. */}
+        {/* eslint-disable-next-line jsx-a11y/interactive-supports-focus */}
         <div className="results operations-table" role="grid" aria-label="Operations" onKeyDown={onKeyDown}>
           <div className="results-row operations-row results-head" role="row">
             {['ID', 'When', 'Login', 'Action', 'Outcome'].map((h) => (
@@ -174,6 +178,8 @@ export function OperationsScreen({ route }: { route: Route }) {
               {items.map((item) => {
                 const op = rows[item.index]!;
                 return (
+                  // Keys reach the grid's onKeyDown (roving tabindex): the row handles the click.
+                  // eslint-disable-next-line jsx-a11y/click-events-have-key-events
                   <div
                     key={op.id}
                     className={`results-row operations-row${selected?.id === op.id ? ' selected' : ''}`}

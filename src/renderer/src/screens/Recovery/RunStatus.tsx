@@ -1,14 +1,13 @@
-import { useQuery } from '@tanstack/react-query';
 import type { RecoveryRun } from '../../../../shared/contract';
 import { formatCount, formatDate, formatSignedPoints } from '../../../../shared/format';
 import { hrefOf } from '../../app/router';
-import { recoveryQueries } from '../../data/recovery.queries';
+import { useProgress } from '../../data/progress';
 
-/** Chunks committed so far, read from the run's own row while the apply works. */
+/** Chunks committed so far, pushed by the apply as each one commits. */
 export function RunProgress({ runId }: { runId: string }) {
-  const run = useQuery(recoveryQueries.run(runId, true));
-  const done = run.data?.chunksDone ?? 0;
-  const total = run.data?.chunksTotal ?? 0;
+  const event = useProgress({ call: 'recovery.apply', jobId: runId });
+  const done = event?.progress.done ?? 0;
+  const total = event?.progress.total ?? 0;
   const percent = total > 0 ? Math.round((done / total) * 100) : 0;
   return (
     <section className="card" aria-label="Applying">

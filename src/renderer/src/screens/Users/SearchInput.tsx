@@ -1,5 +1,5 @@
 import type { KeyboardEvent } from 'react';
-import { SEARCH_INPUT_ID } from '../../app/useGlobalShortcuts';
+import { SEARCH_INPUT_ID } from '../../lib/search';
 import { Kbd } from '../../components/Kbd';
 
 interface Props {
