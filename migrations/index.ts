@@ -10,6 +10,7 @@ import * as recoveryRuns from './20261125_006_recovery_runs';
 import * as userSearch from './20261125_007_user_search';
 import * as writeApi from './20261202_100_write_api';
 import * as backupSigning from './20261202_150_backup_signing';
+import * as expiry from './20261202_300_expiry';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -27,4 +28,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125_007_user_search', userSearch],
   ['20261202_100_write_api', writeApi],
   ['20261202_150_backup_signing', backupSigning],
+  ['20261202_300_expiry', expiry],
 ];

@@ -50,6 +50,9 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_recovery_resolve(integer, text, text, bigint, integer, integer)',
     'pointkeeper_backup_sign(text)',
     'pointkeeper_restore_write(uuid, text, jsonb, boolean)',
+    'pointkeeper_expiry_policy_set(text, integer, integer)',
+    'pointkeeper_expire(timestamptz, integer, integer)',
+    'pointkeeper_lots_rebuild(integer[])',
   ],
 };
 
