@@ -11,6 +11,7 @@ import { recoveryCalls } from './contract/recovery';
 import { sessionCalls } from './contract/session';
 import { usersCalls } from './contract/users';
 import { verifyCalls } from './contract/verify';
+import { expiryCalls } from './contract/expiry';
 
 /**
  * Every call the console knows, once. The preload, the renderer hooks, the registry, the CLI
@@ -29,6 +30,7 @@ export const contract = {
   ...backupCalls,
   ...desktopCalls,
   ...profilesCalls,
+  ...expiryCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -59,4 +61,5 @@ export type * from './contract/recovery';
 export type * from './contract/backup';
 export type * from './contract/desktop';
 export type * from './contract/profiles';
+export type * from './contract/expiry';
 export type { Page } from './contract/common';

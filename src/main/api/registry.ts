@@ -51,6 +51,8 @@ const LOGGED_BY_DATABASE: ReadonlySet<CallName> = new Set([
   'points.redeem',
   'points.reverse',
   'recovery.resolve',
+  'expiry.setPolicy',
+  'expiry.rebuild',
 ]);
 
 /** PostgreSQL text cannot hold U+0000: refuse it at the door for every call, naming where. */

@@ -16,6 +16,7 @@ export interface TransactionRow {
   created_by: string;
   reverses_id: number | null;
   reversed_by_id: number | null;
+  lots: Array<{ lotId: number | null; points: number }> | null;
 }
 
 /** A user's log rows with the id of the row that reversed each (history and statements). */
@@ -34,6 +35,8 @@ export function userTransactions(db: Knex, userId: number): Knex.QueryBuilder {
       't.created_by',
       't.reverses_id',
       'r.id as reversed_by_id',
+      db.raw(`(SELECT json_agg(json_build_object('lotId', u.lot_id, 'points', u.points) ORDER BY u.lot_id)
+               FROM points_lot_uses u WHERE u.transaction_id = t.id) AS lots`),
     );
 }
 
@@ -50,6 +53,7 @@ export const toHistoryRow = (r: TransactionRow): HistoryRow => ({
   createdBy: r.created_by,
   reversesId: r.reverses_id,
   reversedById: r.reversed_by_id,
+  lots: r.lots ?? [],
 });
 
 /**

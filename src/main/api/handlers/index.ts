@@ -8,6 +8,7 @@ import { recoveryHandlers } from './recovery';
 import { sessionHandlers } from './session';
 import { usersHandlers } from './users';
 import { verifyHandlers } from './verify';
+import { expiryHandlers } from './expiry';
 
 /** One handler per contract call; the type makes a missing or extra one a compile error. */
 export const handlers: Handlers = {
@@ -23,4 +24,5 @@ export const handlers: Handlers = {
   ...verifyHandlers,
   ...recoveryHandlers,
   ...backupHandlers,
+  ...expiryHandlers,
 };
