@@ -11,6 +11,7 @@ import { recoveryCommands } from './commands/recovery';
 import { sessionCommand } from './commands/session';
 import { usersCommand } from './commands/users';
 import { verifyCommand } from './commands/verify';
+import { expiryCommands } from './commands/expiry';
 import { CliExit, EXIT, programFlags } from './runtime';
 
 const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -50,6 +51,7 @@ export function buildProgram(output: OutputConfiguration = {}): Command {
   backupCommand(program);
   recoveryCommands(program);
   dbCommand(program);
+  expiryCommands(program);
   for (const command of leaves(program)) {
     if (!command.options.some((o) => o.long === '--json')) command.option('--json', 'print JSON');
   }

@@ -287,6 +287,16 @@ export const auditCalls = {
           outcome: z.enum(['ok', 'error']).optional(),
         })
         .strict(),
+      // Points expiring by month, for finance (issue 21).
+      z
+        .object({
+          report: z.literal('expiring'),
+          format: z.enum(['csv', 'pdf']),
+          path: reportPath,
+          overwrite,
+          months: z.number().int().min(1).max(60).default(12),
+        })
+        .strict(),
     ]),
     minRole: 'auditor',
     kind: 'action',

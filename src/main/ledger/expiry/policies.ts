@@ -19,7 +19,7 @@ export async function listPolicies(db: Knex): Promise<ExpiryPolicy[]> {
               (extract(year FROM expires_after) * 12 + extract(month FROM expires_after))::int AS months,
               extract(day FROM expires_after)::int AS days,
               CASE WHEN effective_from = '-infinity' THEN NULL ELSE effective_from END AS effective_from, set_by
-       FROM points_expiry_policies ORDER BY credit_type, effective_from DESC`,
+       FROM points_expiry_policies p ORDER BY p.credit_type, p.effective_from DESC`,
     )) as { rows: PolicyRow[] }
   ).rows;
   const order = ['earned', 'bonus', 'signup', 'first_order', 'adjustment'];
