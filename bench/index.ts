@@ -16,6 +16,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   audit: () => import('./audit'),
   recovery: () => import('./recovery'),
   backup: () => import('./backup'),
+  expiry: () => import('./expiry'),
 };
 
 function table(rows: BenchRow[]): string {
