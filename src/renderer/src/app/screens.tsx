@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { AuditScreen } from '../screens/Audit/AuditScreen';
 import { BackupsScreen } from '../screens/Backups/BackupsScreen';
 import { ConnectScreen } from '../screens/Connect/ConnectScreen';
+import { ExpiryScreen } from '../screens/Expiry/ExpiryScreen';
 import { OperationsScreen } from '../screens/Operations/OperationsScreen';
 import { RecoveryScreen } from '../screens/Recovery/RecoveryScreen';
 import { UsersScreen } from '../screens/Users/UsersScreen';
@@ -29,6 +30,7 @@ export const SCREENS: ScreenDef[] = [
   { id: 'recovery', label: 'Recovery', Component: RecoveryScreen },
   { id: 'backups', label: 'Backups', Component: BackupsScreen },
   { id: 'operations', label: 'Operations log', Component: OperationsScreen },
+  { id: 'expiry', label: 'Expiry', Component: ExpiryScreen },
 ];
 
 /** The screen a route names; an unknown or empty route opens Users. */
