@@ -201,6 +201,33 @@ const INTERNAL = [
        END IF;
        RETURN NULL;
      END IF;
+     IF NOT EXISTS (SELECT 1 FROM new_rows WHERE NOT (points < 0 AND reverses_id IS NULL AND type <> 'expired')) THEN
+       -- Only plain debits (a redeem, a batch of them): no lot opens or closes meanwhile, so each
+       -- user's spending order is fixed and FIFO is the overlap of two running sums — the debits'
+       -- in id order against the open lots' in spending order.
+       -- One statement: a redeem pays for its lots with no extra round of statements.
+       WITH d AS (SELECT n.id, n.user_id, -n.points::bigint AS amount,
+                         sum(-n.points::bigint) OVER (PARTITION BY n.user_id ORDER BY n.id) AS hi FROM new_rows n),
+       l AS (SELECT l.id, l.user_id, l.remaining::bigint AS remaining,
+                    sum(l.remaining::bigint) OVER (PARTITION BY l.user_id ORDER BY l.expires_at ASC NULLS LAST, l.id) AS hi
+             FROM points_lots l WHERE l.user_id IN (SELECT DISTINCT user_id FROM new_rows) AND l.remaining > 0),
+       total AS (SELECT u.user_id, coalesce(max(l.hi), 0) AS held FROM (SELECT DISTINCT user_id FROM d) u
+                 LEFT JOIN l ON l.user_id = u.user_id GROUP BY u.user_id),
+       takes AS (
+         SELECT d.id AS transaction_id, l.id AS lot_id, d.user_id,
+                (least(d.hi, l.hi) - greatest(d.hi - d.amount, l.hi - l.remaining))::integer AS points
+         FROM d JOIN l ON l.user_id = d.user_id AND l.hi - l.remaining < d.hi AND d.hi - d.amount < l.hi
+         UNION ALL
+         SELECT d.id, NULL, d.user_id, (d.hi - greatest(d.hi - d.amount, t.held))::integer
+         FROM d JOIN total t ON t.user_id = d.user_id WHERE d.hi > t.held),
+       moved AS (
+         UPDATE points_lots pl SET remaining = pl.remaining - x.taken
+         FROM (SELECT lot_id, sum(points)::integer AS taken FROM takes WHERE lot_id IS NOT NULL GROUP BY lot_id) x
+         WHERE pl.id = x.lot_id RETURNING pl.id)
+       INSERT INTO points_lot_uses (transaction_id, lot_id, user_id, points)
+       SELECT transaction_id, lot_id, user_id, points FROM takes;
+       RETURN NULL;
+     END IF;
      FOR r IN SELECT * FROM new_rows ORDER BY id LOOP
        PERFORM pointkeeper__lots_apply(r);
      END LOOP;
