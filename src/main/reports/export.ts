@@ -114,6 +114,7 @@ async function statementDoc(
       ['Opening balance', n(s.openingBalance)],
       ['Credits', n(s.credits)],
       ['Debits', n(s.debits)],
+      ['Expired', n(s.expired)],
       ['Closing balance', n(s.closingBalance)],
       ['Transactions', `${n(s.rows.length)}${s.truncated ? ' (first 100,000 only)' : ''}`],
     ],

@@ -151,7 +151,10 @@ export interface UserStatement {
   to: string;
   openingBalance: number;
   credits: number;
+  /** Debits other than expiries. */
   debits: number;
+  /** Points that expired in the period (`expired` rows), their own line. */
+  expired: number;
   closingBalance: number;
   /** Rows in [from, to], oldest first, each with the balance right after it. */
   rows: Array<HistoryRow & { balanceAfter: number }>;
