@@ -171,7 +171,7 @@ const INTERNAL = [
   // the expiry run) is applied set-based; anything else row by row in id order.
   `CREATE FUNCTION pointkeeper__lots_after_insert() RETURNS trigger LANGUAGE plpgsql
    SET search_path = pg_catalog, public, pg_temp AS $$
-   DECLARE r points_transactions;
+   DECLARE r points_transactions; matched bigint;
    BEGIN
      IF current_setting('pointkeeper.restore_replace', true) = 'on' THEN
        PERFORM pointkeeper__lots_rebuild(array(SELECT DISTINCT user_id FROM new_rows));
@@ -186,18 +186,18 @@ const INTERNAL = [
                           ORDER BY x.effective_from DESC LIMIT 1) p ON true
        WHERE n.points > 0 AND n.type <> 'expired';
        IF EXISTS (SELECT 1 FROM new_rows WHERE type = 'expired') THEN
-         -- Each expiry takes exactly what remains of its lot, once.
-         IF EXISTS (SELECT 1 FROM new_rows n LEFT JOIN points_lots l ON l.id = n.expires_lot_id AND l.user_id = n.user_id
-                    WHERE n.type = 'expired' AND (l.id IS NULL OR l.expired_by IS NOT NULL OR l.remaining <> -n.points)) THEN
-           FOR r IN SELECT * FROM new_rows WHERE type = 'expired' ORDER BY id LOOP
-             PERFORM pointkeeper__lots_apply(r);
-           END LOOP;
-         ELSE
-           UPDATE points_lots l SET remaining = 0, expired_by = n.id
-           FROM new_rows n WHERE n.type = 'expired' AND l.id = n.expires_lot_id;
-           INSERT INTO points_lot_uses (transaction_id, lot_id, user_id, points)
-           SELECT n.id, n.expires_lot_id, n.user_id, -n.points FROM new_rows n WHERE n.type = 'expired';
+         -- Each expiry takes exactly what remains of its lot, once; anything else is refused.
+         UPDATE points_lots l SET remaining = 0, expired_by = n.id
+         FROM new_rows n
+         WHERE n.type = 'expired' AND l.id = n.expires_lot_id AND l.user_id = n.user_id AND l.expired_by IS NULL
+           AND l.remaining = -n.points;
+         GET DIAGNOSTICS matched = ROW_COUNT;
+         IF matched <> (SELECT count(*) FROM new_rows WHERE type = 'expired') THEN
+           RAISE EXCEPTION 'An expired row must take exactly what remains of an open lot of its user, once.'
+             USING ERRCODE = 'PK409';
          END IF;
+         INSERT INTO points_lot_uses (transaction_id, lot_id, user_id, points)
+         SELECT n.id, n.expires_lot_id, n.user_id, -n.points FROM new_rows n WHERE n.type = 'expired';
        END IF;
        RETURN NULL;
      END IF;
@@ -298,8 +298,11 @@ const FUNCTIONS = [
      CREATE TEMP TABLE IF NOT EXISTS pk_expire_work (id integer, lot_id integer, user_id integer, points integer,
        description text, seed bytea) ON COMMIT DROP;
      TRUNCATE pk_expire_work;
-     INSERT INTO pk_expire_work (lot_id, user_id, points, description)
-     SELECT d.id, d.user_id, d.take, format('Expired: lot %s (%s points, %s %s), due %s', d.id,
+     INSERT INTO pk_expire_work (id, seed, lot_id, user_id, points, description)
+     SELECT nextval('points_transactions_id_seq'),
+            coalesce((SELECT p.row_hash FROM points_transactions p WHERE p.user_id = d.user_id ORDER BY p.id DESC LIMIT 1),
+                     '\\x'::bytea),
+            d.id, d.user_id, d.take, format('Expired: lot %s (%s points, %s %s), due %s', d.id,
               pointkeeper__fmt(d.points), d.credit_type, to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
               to_char(d.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'))
      FROM (
@@ -311,11 +314,9 @@ const FUNCTIONS = [
          AND l.expires_at <= p_as_of
        WINDOW w AS (PARTITION BY l.user_id ORDER BY l.expires_at, l.id)
      ) d
-     -- Never below zero: a user whose lots exceed the log (a discrepancy) expires only what is there.
-     WHERE d.take > 0;
-     UPDATE pk_expire_work w SET id = nextval('points_transactions_id_seq'),
-       seed = coalesce((SELECT p.row_hash FROM points_transactions p WHERE p.user_id = w.user_id ORDER BY p.id DESC LIMIT 1),
-                       '\\x'::bytea);
+     -- Never below zero: a lot the log's balance cannot cover (lots above the log: a discrepancy
+     -- for the audit and recovery) is left for a person, not expired in part.
+     WHERE d.take = d.remaining;
      INSERT INTO points_transactions (id, user_id, type, points, description, expires_lot_id, created_by, created_at,
        prev_hash, row_hash)
      SELECT h.id, h.user_id, 'expired', -h.points, h.description, h.lot_id, session_user, now(),

@@ -123,10 +123,11 @@ class Model {
       .sort((a, b) => a.expiresAt! - b.expiresAt! || a.id - b.id)
       .map((l) => {
         const take = Math.min(l.remaining, Math.max(available, 0));
-        available -= take;
-        return { lot: l.id, points: take };
+        available -= l.remaining;
+        return { lot: l.id, points: take, whole: take === l.remaining };
       })
-      .filter((x) => x.points > 0);
+      .filter((x) => x.whole)
+      .map(({ lot, points }) => ({ lot, points }));
   }
 
   expired(id: number, lot: number, points: number, at: number) {
