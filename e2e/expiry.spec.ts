@@ -1,5 +1,21 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { formatCount, formatPoints } from '../src/shared/format';
 import { expect, test } from './fixtures';
+
+test.describe.configure({ timeout: 150_000 });
+
+/** No serious or critical WCAG 2.1 A/AA violation, as e2e/accessibility.spec.ts checks the other screens. */
+async function expectAccessible(page: Page, state: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    `axe on ${state}`,
+  ).toEqual([]);
+}
 
 /**
  * Issue 21 on screen: the user page's expiring-soon panel and lots, then the Expiry screen's
@@ -27,6 +43,7 @@ test('shows what expires soon on the user page, previews the expiry run, applies
   await expect(panel.getByTestId('expiring-overdue')).toHaveText(formatPoints(expiring.overdue));
   await expect(panel.getByTestId(`lot-${due.lotId}`)).toContainText('Open');
   await expect(panel.getByTestId(`lot-${due.lotId}`)).toContainText(formatPoints(due.points));
+  await expectAccessible(page, 'the user page with its lots');
 
   await page.goto('/#/expiry');
   const run = page.getByRole('region', { name: 'Expire points' });
@@ -40,6 +57,7 @@ test('shows what expires soon on the user page, previews the expiry run, applies
   await run.getByRole('button', { name: `Expire ${formatCount(preview.data.lots)} lots…` }).click();
   const dialog = page.getByRole('dialog', { name: 'Expire points' });
   await expect(dialog).toContainText(formatPoints(preview.data.points));
+  await expectAccessible(page, 'the Expiry screen with a preview and the confirmation');
   await dialog.getByRole('button', { name: `Expire ${formatCount(preview.data.lots)} lots` }).click();
   await expect(run.getByTestId('expiry-result')).toContainText(
     `Expired ${formatCount(preview.data.lots)} lots of ${formatCount(preview.data.users)} users`,
