@@ -166,6 +166,38 @@ const INTERNAL = [
      END LOOP;
    END $$`,
 
+  // The migration's fast path for the existing history of users with no reversal whose running
+  // balance never went below zero, while every lot never expires (the initial policy): then each
+  // debit takes from the oldest lots, and FIFO is the overlap of two running sums per user — the
+  // same lots and uses the row-by-row rebuild makes (a test compares them), set-based.
+  `CREATE FUNCTION pointkeeper__lots_build_fifo(p_user_ids integer[]) RETURNS void LANGUAGE plpgsql AS $$
+   BEGIN
+     IF EXISTS (SELECT 1 FROM points_expiry_policies WHERE expires_after IS NOT NULL) THEN
+       RAISE EXCEPTION 'the FIFO build is only for lots that never expire' USING ERRCODE = 'PK409';
+     END IF;
+     CREATE TEMP TABLE pk_fifo ON COMMIT DROP AS
+     SELECT t.id, t.user_id, t.type, t.points, t.created_at,
+            sum(abs(t.points)::bigint) FILTER (WHERE t.points > 0) OVER w AS credit_hi,
+            sum(abs(t.points)::bigint) FILTER (WHERE t.points < 0) OVER w AS debit_hi
+     FROM points_transactions t WHERE t.user_id = ANY(p_user_ids)
+     WINDOW w AS (PARTITION BY t.user_id ORDER BY t.id);
+     INSERT INTO points_lots (id, user_id, source, credit_type, points, remaining, expires_at, created_at)
+     SELECT c.id, c.user_id, 'credit', c.type, c.points,
+            c.points - greatest(0, least(c.credit_hi, coalesce(d.spent, 0)) - (c.credit_hi - c.points))::integer,
+            NULL, c.created_at
+     FROM pk_fifo c
+     LEFT JOIN (SELECT user_id, max(debit_hi) AS spent FROM pk_fifo WHERE points < 0 GROUP BY user_id) d
+       ON d.user_id = c.user_id
+     WHERE c.points > 0;
+     INSERT INTO points_lot_uses (transaction_id, lot_id, user_id, points)
+     SELECT d.id, c.id, d.user_id,
+            (least(d.debit_hi, c.credit_hi) - greatest(d.debit_hi + d.points, c.credit_hi - c.points))::integer
+     FROM pk_fifo d JOIN pk_fifo c ON c.user_id = d.user_id AND c.points > 0
+       AND c.credit_hi - c.points < d.debit_hi AND d.debit_hi + d.points < c.credit_hi
+     WHERE d.points < 0;
+     DROP TABLE pk_fifo;
+   END $$`,
+
   // After every INSERT statement on the log. Writers hold the user's lock, so a user's lots
   // change one writer at a time. A statement of only credits and expiries (earn, bulk grants,
   // the expiry run) is applied set-based; anything else row by row in id order.
@@ -361,9 +393,19 @@ const FUNCTIONS = [
 
 export async function up(knex: Knex): Promise<void> {
   for (const sql of [...TABLES, ...INTERNAL, ...FUNCTIONS]) await knex.raw(sql);
-  // Existing history: lots in id order (FIFO by age; every credit so far never expires).
+  // Existing history: lots in id order (FIFO by age; every credit so far never expires). Users
+  // with a reversal or a history that went below zero are rebuilt row by row; the rest set-based.
   const started = Date.now();
-  await knex.raw(`SELECT pointkeeper__lots_rebuild(array(SELECT DISTINCT user_id FROM points_transactions))`);
+  // One statement, so one transaction and one session whoever runs it.
+  await knex.raw(`DO $$ BEGIN
+    CREATE TEMP TABLE pk_history_users ON COMMIT DROP AS
+    SELECT user_id, bool_or(reverses_id IS NOT NULL) OR min(running) < 0 AS row_by_row
+    FROM (SELECT user_id, reverses_id, sum(points) OVER (PARTITION BY user_id ORDER BY id) AS running
+          FROM points_transactions) h GROUP BY user_id;
+    PERFORM pointkeeper__lots_build_fifo(array(SELECT user_id FROM pk_history_users WHERE NOT row_by_row));
+    PERFORM pointkeeper__lots_rebuild(array(SELECT user_id FROM pk_history_users WHERE row_by_row));
+    DROP TABLE pk_history_users;
+  END $$`);
   const built = (await knex.raw(`SELECT count(*)::int AS n FROM points_lots`)) as {
     rows: Array<{ n: number }>;
   };
@@ -386,6 +428,7 @@ export async function down(knex: Knex): Promise<void> {
     'pointkeeper_expiry_policy_set(text, integer, integer)',
     'pointkeeper__lots_after_insert()',
     'pointkeeper__lots_rebuild(integer[])',
+    'pointkeeper__lots_build_fifo(integer[])',
     'pointkeeper__lots_apply(points_transactions)',
     'pointkeeper__lots_take(integer, integer, integer, integer)',
     'pointkeeper__expiry_of(text, timestamptz)',
