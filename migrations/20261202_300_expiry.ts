@@ -138,7 +138,9 @@ const INTERNAL = [
          EXIT WHEN left_over <= 0;
          back := least(u.taken, left_over);
          SELECT * INTO lot FROM points_lots WHERE id = u.lot_id FOR UPDATE;
-         IF lot.expired_by IS NULL AND lot.remaining + back <= lot.points THEN
+         -- A lot past its date takes nothing back either: a finished run already judged it.
+         IF lot.expired_by IS NULL AND (lot.expires_at IS NULL OR lot.expires_at > r.created_at)
+            AND lot.remaining + back <= lot.points THEN
            UPDATE points_lots SET remaining = remaining + back WHERE id = lot.id;
            INSERT INTO points_lot_uses (transaction_id, lot_id, user_id, points) VALUES (r.id, lot.id, r.user_id, -back);
            left_over := left_over - back;
@@ -240,9 +242,13 @@ const INTERNAL = [
        -- One statement: a redeem pays for its lots with no extra round of statements.
        WITH d AS (SELECT n.id, n.user_id, -n.points::bigint AS amount,
                          sum(-n.points::bigint) OVER (PARTITION BY n.user_id ORDER BY n.id) AS hi FROM new_rows n),
-       l AS (SELECT l.id, l.user_id, l.remaining::bigint AS remaining,
-                    sum(l.remaining::bigint) OVER (PARTITION BY l.user_id ORDER BY l.expires_at ASC NULLS LAST, l.id) AS hi
-             FROM points_lots l WHERE l.user_id IN (SELECT DISTINCT user_id FROM new_rows) AND l.remaining > 0),
+       -- Per user through the open-lots index: a transition table has no statistics, and a
+       -- plan that scanned every lot would cost each redeem the whole table.
+       l AS (SELECT x.* FROM (SELECT DISTINCT user_id FROM new_rows) u
+             CROSS JOIN LATERAL (
+               SELECT pl.id, pl.user_id, pl.remaining::bigint AS remaining,
+                      sum(pl.remaining::bigint) OVER (ORDER BY pl.expires_at ASC NULLS LAST, pl.id) AS hi
+               FROM points_lots pl WHERE pl.user_id = u.user_id AND pl.remaining > 0) x),
        total AS (SELECT u.user_id, coalesce(max(l.hi), 0) AS held FROM (SELECT DISTINCT user_id FROM d) u
                  LEFT JOIN l ON l.user_id = u.user_id GROUP BY u.user_id),
        takes AS (

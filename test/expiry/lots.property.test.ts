@@ -106,7 +106,7 @@ class Model {
     let latest: number | null = null;
     for (const u of [...(this.uses.get(reverses) ?? [])].sort((a, b) => a.lot - b.lot)) {
       const lot = this.lots.get(u.lot)!;
-      if (lot.expiredBy === null) {
+      if (lot.expiredBy === null && (lot.expiresAt === null || lot.expiresAt > at)) {
         lot.remaining += u.points;
         left -= u.points;
       } else latest = Math.max(latest ?? -Infinity, lot.expiresAt!);
