@@ -19,6 +19,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   cli: () => import('./cli'),
   grants: () => import('./grants'),
   loop: () => import('./loopDelay'),
+  expiry: () => import('./expiry'),
 };
 
 function table(rows: BenchRow[]): string {

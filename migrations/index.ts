@@ -12,6 +12,7 @@ import * as writeApi from './20261202_100_write_api';
 import * as backupSigning from './20261202_150_backup_signing';
 import * as approvals from './20261202_200_approvals';
 import * as grants from './20261202_210_grants';
+import * as expiry from './20261202_300_expiry';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -31,4 +32,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_150_backup_signing', backupSigning],
   ['20261202_200_approvals', approvals],
   ['20261202_210_grants', grants],
+  ['20261202_300_expiry', expiry],
 ];

@@ -63,6 +63,9 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_backup_sign(text)',
     'pointkeeper_restore_write(uuid, text, jsonb, boolean)',
     'pointkeeper_policy_set(text, boolean, bigint, bigint, text, integer, text)',
+    'pointkeeper_expiry_policy_set(text, integer, integer)',
+    'pointkeeper_expire(timestamptz, integer, integer)',
+    'pointkeeper_lots_rebuild(integer[])',
   ],
 };
 

@@ -14,6 +14,7 @@ import { sessionCalls } from './contract/session';
 import { usersCalls } from './contract/users';
 import { verifyCalls } from './contract/verify';
 import { approvalsCalls } from './contract/approvals';
+import { expiryCalls } from './contract/expiry';
 
 /**
  * Every call the console knows, once. The preload, the renderer hooks, the registry, the CLI
@@ -34,6 +35,7 @@ export const contract = {
   ...profilesCalls,
   ...approvalsCalls,
   ...grantsCalls,
+  ...expiryCalls,
 } satisfies Record<string, CallDef>;
 
 export type Contract = typeof contract;
@@ -75,4 +77,5 @@ export type * from './contract/desktop';
 export type * from './contract/profiles';
 export type * from './contract/approvals';
 export type * from './contract/grants';
+export type * from './contract/expiry';
 export type { Page } from './contract/common';

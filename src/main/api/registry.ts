@@ -59,6 +59,8 @@ const LOGGED_BY_DATABASE: ReadonlySet<CallName> = new Set([
   'approvals.deny',
   'approvals.cancel',
   'policies.set',
+  'expiry.setPolicy',
+  'expiry.rebuild',
 ]);
 
 /** PostgreSQL text cannot hold U+0000: refuse it at the door for every call, naming where. */

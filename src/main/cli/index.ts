@@ -14,6 +14,7 @@ import { usersCommand } from './commands/users';
 import { verifyCommand } from './commands/verify';
 import { approvalsCommands } from './commands/approvals';
 import { rewardsCommands } from './commands/rewards';
+import { expiryCommands } from './commands/expiry';
 import { CliExit, EXIT, programFlags } from './runtime';
 import { KEEPER_ARG, runKeeper } from './keepAlive';
 import { cliHome } from '../db/target';
@@ -71,6 +72,7 @@ export function buildProgram(output: OutputConfiguration = {}): Command {
   grantsCommand(program);
   approvalsCommands(program);
   rewardsCommands(program);
+  expiryCommands(program);
   for (const command of leaves(program)) {
     if (!command.options.some((o) => o.long === '--json')) command.option('--json', 'print JSON');
   }

@@ -98,7 +98,13 @@ async function insertDebits(trx: Knex.Transaction, c: ChunkPlan, rewardIds: numb
  * they reference their transactions.
  */
 async function sealAndRedeem(trx: Knex.Transaction, debits: boolean): Promise<void> {
+  // Credits, then debits (whose ids are all higher): each statement is one the lot trigger
+  // applies set-based, where a mixed one would go row by row.
+  await trx.raw('CREATE TEMP TABLE demo_tx_debits ON COMMIT DROP AS SELECT * FROM demo_tx WHERE points < 0');
+  await trx.raw('DELETE FROM demo_tx WHERE points < 0');
   await insertSealed(trx, 'demo_tx');
+  await insertSealed(trx, 'demo_tx_debits');
+  await trx.raw('INSERT INTO demo_tx SELECT * FROM demo_tx_debits');
   if (!debits) return;
   await trx.raw(
     `INSERT INTO user_points_redemptions (user_id, points_reward_id, transaction_id, points_spent, is_used, used_at, expires_at, created_at)
@@ -155,6 +161,20 @@ async function seedDiscrepancies(
 }
 
 /**
+ * A new demo's points expire as a programme's would (earned after 12 months, bonuses after 90
+ * days), in force since before its history begins, so its users have lots expiring soon and
+ * lots already due for an expiry run. Written as the owner, like the rest of the demo.
+ */
+async function demoPolicies(db: Knex): Promise<void> {
+  await db.raw(
+    `INSERT INTO points_expiry_policies (credit_type, expires_after, effective_from, set_by)
+     VALUES ('earned', interval '12 months', '2000-01-01T00:00:00Z', 'demo'),
+            ('bonus', interval '90 days', '2000-01-01T00:00:00Z', 'demo')
+     ON CONFLICT (credit_type, effective_from) DO NOTHING`,
+  );
+}
+
+/**
  * Demo data made on the server with set-based SQL (generate_series), one transaction per chunk
  * of users, so a million users and ten million transactions take minutes, not hours.
  */
@@ -167,6 +187,7 @@ export async function generateDemo(
   const started = performance.now();
   const before = await db('users').max({ max: 'id' }).first();
   const firstId = ((before?.max as number | null) ?? 0) + 1;
+  if (firstId === 1) await demoPolicies(db);
   const perUser = input.transactions / input.users;
   const rewardIds = await db.transaction(ensureRewards);
   const chunks = Math.ceil(input.users / CHUNK_USERS);

@@ -21,6 +21,7 @@ export interface TransactionRow {
   balance: number | null;
   /** Whether the reward a redemption paid for was used. */
   redemption_used: boolean | null;
+  lots: Array<{ lotId: number | null; points: number }> | null;
 }
 
 /** A user's log rows with the id of the row that reversed each (history and statements). */
@@ -42,6 +43,8 @@ export function userTransactions(db: Knex, userId: number): Knex.QueryBuilder {
       'r.id as reversed_by_id',
       'd.is_used as redemption_used',
       db.raw('(SELECT p.points FROM user_points p WHERE p.user_id = t.user_id) AS balance'),
+      db.raw(`(SELECT json_agg(json_build_object('lotId', u.lot_id, 'points', u.points) ORDER BY u.lot_id)
+               FROM points_lot_uses u WHERE u.transaction_id = t.id) AS lots`),
     );
 }
 
@@ -72,6 +75,7 @@ export const toHistoryRow = (r: TransactionRow): HistoryRow => ({
   reversesId: r.reverses_id,
   reversedById: r.reversed_by_id,
   notReversible: notReversible(r),
+  lots: r.lots ?? [],
 });
 
 /**

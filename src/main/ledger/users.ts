@@ -4,6 +4,7 @@ import type { Page, ParsedInput, UserDetail, UserSummary } from '../../shared/co
 import { notFound } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import { iso, isoOrNull } from './dates';
+import { expiringSoon } from './expiry/lots';
 
 interface UserRow {
   id: number;
@@ -105,6 +106,7 @@ export async function getUser(db: Knex, userId: number): Promise<UserDetail> {
       })
     | undefined;
   if (!row) throw notFound(`User ${userId}`);
+  const expiring = (await expiringSoon(db, [userId])).get(userId)!;
   return {
     ...toSummary(row),
     legacyRewards: row.rewards,
@@ -112,5 +114,6 @@ export async function getUser(db: Knex, userId: number): Promise<UserDetail> {
     totalRedeemed: row.total_redeemed,
     lastEarnedAt: isoOrNull(row.last_earned_at),
     transactionCount: row.transaction_count,
+    expiring,
   };
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { VerifyCheck, VerifyReport } from '../../shared/contract';
 import { chainBreaksQuery } from './chain';
 import { findingsSql } from './audit/findings';
+import { lotDiscrepanciesSql } from './expiry/check';
 
 const EXAMPLES = 5;
 
@@ -115,12 +116,32 @@ const chainsVerify: Check = async (db) => {
   };
 };
 
+/** Lots agree with the log: totals, uses, unfunded debits, expiries missing or duplicated. */
+const lotsConsistent: Check = async (db) => {
+  const { sql, bindings } = lotDiscrepanciesSql(null);
+  const rows = (
+    (await db.raw(
+      `SELECT kind, count(*)::int AS n, (array_agg("userId" ORDER BY "userId"))[1:3] AS "exampleUsers"
+       FROM (${sql}) d GROUP BY kind ORDER BY kind`,
+      bindings,
+    )) as { rows: Array<{ kind: string; n: number }> }
+  ).rows;
+  return {
+    name: 'lots-consistent',
+    detail:
+      "each user's open lots add up to the log's balance, no lot is used beyond its points, every due lot expired once",
+    failures: rows.reduce((sum, r) => sum + r.n, 0),
+    examples: rows,
+  };
+};
+
 export const CHECKS: Check[] = [
   storedNonNegative,
   logNonNegative,
   loggedWritesExist,
   auditClean,
   chainsVerify,
+  lotsConsistent,
 ];
 
 /** Runs every invariant in one REPEATABLE READ snapshot, so they judge the same moment. */

@@ -7,6 +7,7 @@ import { resultsQuery } from '../ledger/audit/results';
 import { scanSummary } from '../ledger/audit/scan';
 import { statement } from '../ledger/audit/statement';
 import { listOperations } from '../ledger/operations';
+import { expiringByMonth } from '../ledger/expiry/run';
 import { writeCsv } from './csv';
 import { writeAtomically } from './file';
 import type { Cell, ReportDoc } from './model';
@@ -113,6 +114,7 @@ async function statementDoc(
       ['Opening balance', n(s.openingBalance)],
       ['Credits', n(s.credits)],
       ['Debits', n(s.debits)],
+      ['Expired', n(s.expired)],
       ['Closing balance', n(s.closingBalance)],
       ['Transactions', `${n(s.rows.length)}${s.truncated ? ' (first 100,000 only)' : ''}`],
     ],
@@ -195,6 +197,33 @@ function operationsDoc(
   };
 }
 
+/** Open points by the month their lots expire, and what never expires: finance's liability view. */
+async function expiringDoc(
+  db: Knex,
+  who: WhoAmI,
+  input: Extract<ExportInput, { report: 'expiring' }>,
+): Promise<ReportDoc> {
+  const r = await expiringByMonth(db, input.months);
+  return {
+    title: 'Points expiring by month',
+    meta: [...baseMeta(who), ['Months ahead', String(input.months)], ['As of', r.asOf]],
+    totals: [
+      ['Expiring', formatPoints(r.rows.reduce((s, x) => s + x.points, 0))],
+      ['Never expiring', formatPoints(r.neverExpiring)],
+    ],
+    columns: [
+      { key: 'month', label: 'Month (UTC)', width: 25 },
+      { key: 'users', label: 'Users', width: 25, align: 'right' },
+      { key: 'lots', label: 'Lots', width: 25, align: 'right' },
+      { key: 'points', label: 'Points', width: 25, align: 'right' },
+    ],
+    async *rows() {
+      for (const x of r.rows) yield x satisfies Record<string, Cell>;
+    },
+    pdfRowLimit: 1_000,
+  };
+}
+
 /** Writes the report the auditor asked for; the registry records the call in operations_log. */
 export async function exportReport(db: Knex, who: WhoAmI, input: ExportInput): Promise<ReportResult> {
   const doc =
@@ -202,7 +231,9 @@ export async function exportReport(db: Knex, who: WhoAmI, input: ExportInput): P
       ? await scanDoc(db, who, input)
       : input.report === 'statement'
         ? await statementDoc(db, who, input)
-        : operationsDoc(who, db, input);
+        : input.report === 'expiring'
+          ? await expiringDoc(db, who, input)
+          : operationsDoc(who, db, input);
   let rows = 0;
   const bytes = await writeAtomically(
     input.path,

@@ -151,7 +151,10 @@ export interface UserStatement {
   to: string;
   openingBalance: number;
   credits: number;
+  /** Debits other than expiries. */
   debits: number;
+  /** Points that expired in the period (`expired` rows), their own line. */
+  expired: number;
   closingBalance: number;
   /** Rows in [from, to], oldest first, each with the balance right after it. */
   rows: Array<HistoryRow & { balanceAfter: number }>;
@@ -286,6 +289,16 @@ export const auditCalls = {
           actionPrefix: z.string().trim().max(100).optional(),
           actor: z.string().trim().max(100).optional(),
           outcome: z.enum(['ok', 'error']).optional(),
+        })
+        .strict(),
+      // Points expiring by month, for finance (issue 21).
+      z
+        .object({
+          report: z.literal('expiring'),
+          format: z.enum(['csv', 'pdf']),
+          path: reportPath,
+          overwrite,
+          months: z.number().int().min(1).max(60).default(12),
         })
         .strict(),
     ]),

@@ -4,7 +4,7 @@ import { isoDateTime, pageInput, plainText, userId, type Page } from './common';
 
 export const MAX_POINTS_PER_TRANSACTION = 10_000;
 export const CREDIT_TYPES = ['earned', 'bonus', 'signup', 'first_order'] as const;
-export const TRANSACTION_TYPES = [...CREDIT_TYPES, 'redeemed', 'adjustment'] as const;
+export const TRANSACTION_TYPES = [...CREDIT_TYPES, 'redeemed', 'adjustment', 'expired'] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 
 const points = z
@@ -69,6 +69,8 @@ export interface HistoryRow {
   reversedById: number | null;
   /** Why the ledger would refuse to reverse this row now; null when it can be reversed. */
   notReversible: string | null;
+  /** The lots this row took from (points > 0) or gave back to (< 0); lotId null: no lot held them. */
+  lots: Array<{ lotId: number | null; points: number }>;
 }
 
 export type RedemptionStatus = 'active' | 'used' | 'expired' | 'cancelled';
@@ -137,7 +139,7 @@ export const pointsCalls = {
     input: z
       .object({
         userId,
-        types: z.array(z.enum(TRANSACTION_TYPES)).max(6).optional(),
+        types: z.array(z.enum(TRANSACTION_TYPES)).max(TRANSACTION_TYPES.length).optional(),
         from: isoDateTime.optional(),
         to: isoDateTime.optional(),
         ...pageInput,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { call } from './define';
 import { pageInput, userId, type Page } from './common';
+import type { ExpiringSoon } from './expiry';
 
 export interface UserSummary {
   id: number;
@@ -18,6 +19,8 @@ export interface UserDetail extends UserSummary {
   totalRedeemed: number | null;
   lastEarnedAt: string | null;
   transactionCount: number;
+  /** Points in open lots that expire soon (30/60/90 days) and that are already overdue. */
+  expiring: ExpiringSoon;
 }
 
 export const usersCalls = {

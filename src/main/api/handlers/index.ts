@@ -10,6 +10,7 @@ import { sessionHandlers } from './session';
 import { usersHandlers } from './users';
 import { verifyHandlers } from './verify';
 import { approvalsHandlers, policiesHandlers } from './approvals';
+import { expiryHandlers } from './expiry';
 
 /** One handler per contract call; the type makes a missing or extra one a compile error. */
 export const handlers: Handlers = {
@@ -28,4 +29,5 @@ export const handlers: Handlers = {
   ...approvalsHandlers,
   ...policiesHandlers,
   ...grantsHandlers,
+  ...expiryHandlers,
 };

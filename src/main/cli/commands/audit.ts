@@ -223,6 +223,7 @@ async function statementAction(o: StatementOpts) {
       opening: s.openingBalance,
       credits: s.credits,
       debits: s.debits,
+      expired: s.expired,
       closing: s.closingBalance,
     });
     process.stdout.write('\n');

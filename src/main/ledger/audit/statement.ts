@@ -24,11 +24,16 @@ export async function statement(db: Knex, input: ParsedInput<'audit.statement'>)
         [input.from, input.to],
       ),
       db.raw(
-        'coalesce(-sum(points) FILTER (WHERE created_at BETWEEN ? AND ? AND points < 0), 0)::bigint AS debits',
+        `coalesce(-sum(points) FILTER (WHERE created_at BETWEEN ? AND ? AND points < 0 AND type <> 'expired'), 0)::bigint AS debits`,
+        [input.from, input.to],
+      ),
+      // Expired points are their own line: the member did not spend them.
+      db.raw(
+        `coalesce(-sum(points) FILTER (WHERE created_at BETWEEN ? AND ? AND type = 'expired'), 0)::bigint AS expired`,
         [input.from, input.to],
       ),
       db.raw('count(*) FILTER (WHERE created_at BETWEEN ? AND ?)::int AS n', [input.from, input.to]),
-    )) as { opening: number; credits: number; debits: number; n: number };
+    )) as { opening: number; credits: number; debits: number; expired: number; n: number };
   const opening = Number(period.opening);
   const rows = (await userTransactions(db, input.userId)
     .whereBetween('t.created_at', [input.from, input.to])
@@ -42,6 +47,7 @@ export async function statement(db: Knex, input: ParsedInput<'audit.statement'>)
     .limit(input.limit)) as Array<TransactionRow & { balance_after: number }>;
   const credits = Number(period.credits);
   const debits = Number(period.debits);
+  const expired = Number(period.expired);
   return {
     userId: input.userId,
     from: iso(input.from),
@@ -49,7 +55,8 @@ export async function statement(db: Knex, input: ParsedInput<'audit.statement'>)
     openingBalance: opening,
     credits,
     debits,
-    closingBalance: opening + credits - debits,
+    expired,
+    closingBalance: opening + credits - debits - expired,
     rows: rows.map((r) => ({ ...toHistoryRow(r), balanceAfter: Number(r.balance_after) })),
     truncated: period.n > rows.length,
   };

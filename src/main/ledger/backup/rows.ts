@@ -69,6 +69,7 @@ const pointsTransactions = z
     created_by: text,
     created_at: at,
     reverses_id: id.nullable().optional(),
+    expires_lot_id: id.nullable().optional(),
     prev_hash: bytea.nullable().optional(),
     row_hash: bytea.nullable().optional(),
   })
@@ -78,11 +79,15 @@ const pointsTransactions = z
       ? t.points >= 1 && t.points <= 10_000
       : t.type === 'redeemed'
         ? t.points >= -10_000 && t.points <= -1
-        : t.points !== 0;
+        : t.type === 'expired'
+          ? t.points < 0 && t.expires_lot_id != null
+          : t.points !== 0;
     if (!ok)
       ctx.addIssue({ code: 'custom', path: ['points'], message: `${t.points} is not valid for ${t.type}` });
     if (t.reverses_id != null && t.type !== 'adjustment')
       ctx.addIssue({ code: 'custom', path: ['reverses_id'], message: 'only an adjustment reverses a row' });
+    if (t.expires_lot_id != null && t.type !== 'expired')
+      ctx.addIssue({ code: 'custom', path: ['expires_lot_id'], message: 'only an expired row names a lot' });
   });
 
 const redemptions = z

@@ -26,6 +26,9 @@ const UsersScreen = lazy(() =>
 const ApprovalsScreen = lazy(() =>
   import('../screens/Approvals/ApprovalsScreen').then((m) => ({ default: m.ApprovalsScreen })),
 );
+const ExpiryScreen = lazy(() =>
+  import('../screens/Expiry/ExpiryScreen').then((m) => ({ default: m.ExpiryScreen })),
+);
 const GrantsScreen = lazy(() =>
   import('../screens/Grants/GrantsScreen').then((m) => ({ default: m.GrantsScreen })),
 );
@@ -52,6 +55,7 @@ export const SCREENS: ScreenDef[] = [
   { id: 'recovery', label: 'Recovery', Component: RecoveryScreen },
   { id: 'backups', label: 'Backups', Component: BackupsScreen },
   { id: 'operations', label: 'Operations log', Component: OperationsScreen },
+  { id: 'expiry', label: 'Expiry', Component: ExpiryScreen },
   { id: 'grants', label: 'Grants', Component: GrantsScreen },
   { id: 'approvals', label: 'Approvals', Component: ApprovalsScreen },
 ];

@@ -2,6 +2,7 @@ import { useState, type ComponentType } from 'react';
 import type { UserDetail } from '../../../../shared/contract';
 import { EarnForm } from './points/EarnForm';
 import { HistoryTable } from './points/HistoryTable';
+import { LotsPanel } from './points/LotsPanel';
 import { RedeemForm } from './points/RedeemForm';
 import { RedemptionsList } from './points/RedemptionsList';
 
@@ -50,4 +51,5 @@ export const USER_SECTIONS: UserSection[] = [
   { id: 'history', title: 'Transactions', Component: HistoryTable },
   { id: 'actions', title: 'Earn and redeem', Component: PointsActions },
   { id: 'redemptions', title: 'Redemptions', Component: RedemptionsList },
+  { id: 'lots', title: 'Expiring points and lots', Component: LotsPanel },
 ];

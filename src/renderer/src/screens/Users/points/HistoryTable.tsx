@@ -3,7 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState } from 'react';
 import type { HistoryRow, TransactionType, UserDetail } from '../../../../../shared/contract';
 import { TRANSACTION_TYPES } from '../../../../../shared/contract/points';
-import { formatLocalDateTime, formatSignedPoints } from '../../../../../shared/format';
+import { formatLocalDateTime, formatPoints, formatSignedPoints } from '../../../../../shared/format';
 import { ErrorNotice } from '../../../components/ErrorNotice';
 import { pointsQueries, type HistoryFilters } from '../../../data/points.queries';
 import { useRoleGate } from '../../../lib/useRoleGate';
@@ -80,6 +80,18 @@ function Row({
         {tx.description}
         {tx.reversedById !== null && (
           <span className="badge badge-muted">reversed by #{tx.reversedById}</span>
+        )}
+        {tx.points < 0 && tx.lots.length > 0 && (
+          <span
+            className="badge badge-muted"
+            data-testid={`tx-${tx.id}-lots`}
+            title="The lots this debit took its points from"
+          >
+            from lot{tx.lots.length > 1 ? 's' : ''}{' '}
+            {tx.lots
+              .map((l) => `${l.lotId === null ? '(none)' : `#${l.lotId}`} ${formatPoints(l.points)}`)
+              .join(', ')}
+          </span>
         )}
       </span>
       <span role="gridcell">{tx.createdBy}</span>
