@@ -65,4 +65,11 @@ export const CALL_NAME_LIST = [
   'grants.template',
   'grants.progress',
   'grants.cancel',
+  'expiry.policies',
+  'expiry.setPolicy',
+  'expiry.user',
+  'expiry.preview',
+  'expiry.run',
+  'expiry.byMonth',
+  'expiry.rebuild',
 ] as const;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ExpiringByMonth, ExpiryPreview, ExpiryRunResult } from '../../../shared/contract';
 import { AppError } from '../../errors';
-import type { Progress } from '../../api/types';
+import type { Progress } from '../../../shared/progress';
 import { iso } from '../dates';
 import { callWrite } from '../writeApi';
 
