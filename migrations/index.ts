@@ -13,6 +13,7 @@ import * as backupSigning from './20261202_150_backup_signing';
 import * as approvals from './20261202_200_approvals';
 import * as grants from './20261202_210_grants';
 import * as expiry from './20261202_300_expiry';
+import * as recordedActions from './20261202_400_recorded_actions';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -33,4 +34,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_200_approvals', approvals],
   ['20261202_210_grants', grants],
   ['20261202_300_expiry', expiry],
+  ['20261202_400_recorded_actions', recordedActions],
 ];

@@ -187,6 +187,11 @@ describe('an auditor with psql', () => {
         `SELECT pointkeeper_log_operation('points.earn', '{}', 'ok', NULL, '{"transactionId":1}')`,
       ),
     ).rejects.toMatchObject({ code: 'PK403' });
+    // Entries the approvals, grants and expiry functions write themselves cannot be forged either.
+    for (const action of ['approvals.approve', 'grants.chunk', 'points.expire.chunk'])
+      await expect(
+        raw(auditor, `SELECT pointkeeper_log_operation('${action}', '{}', 'ok', NULL, NULL)`),
+      ).rejects.toMatchObject({ code: 'PK403' });
     const id = (await raw(
       auditor,
       `SELECT pointkeeper_log_operation('audit.note', '{}', 'ok', NULL, NULL) AS id`,

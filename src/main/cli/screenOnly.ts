@@ -21,4 +21,9 @@ export const SCREEN_ONLY: Partial<Record<CallName, string>> = {
   'connection.disconnect': 'each command disconnects when it ends',
   'connection.lock': 'a window lock; a command holds no session between runs',
   'connection.setIdleLock': 'a window setting',
+  'approvals.waitingCount':
+    'the sidebar badge; `approvals list --view waiting` lists the requests themselves',
+  'grants.progress': 'the command draws its own progress bar from the pushed events',
+  'grants.cancel': 'Ctrl-C stops the apply after its current chunk; `grants resume` finishes it',
+  'expiry.byMonth': '`expiry report --out` writes the same figures to a CSV or PDF file',
 };

@@ -103,12 +103,14 @@ export const grantsCalls = {
     input: z.object({ path: csvPath, jobId }).strict(),
     minRole: 'operator',
     kind: 'query',
+    emits: 'progress',
     summary: 'Validate every row of a grant CSV and preview it; nothing is written',
   }),
   'grants.import': call<GrantCheck>()({
     input: z.object({ path: csvPath, jobId }).strict(),
     minRole: 'operator',
     kind: 'action',
+    emits: 'progress',
     summary: 'Validate a grant CSV and keep it as an import to apply (refused whole on any problem)',
   }),
   'grants.apply': call<GrantImport>()({
@@ -117,6 +119,7 @@ export const grantsCalls = {
       .strict(),
     minRole: 'operator',
     kind: 'action',
+    emits: 'progress',
     summary: 'Apply (or resume) a grant import in chunks; each row applies once, whatever the interruptions',
   }),
   'grants.request': call<GrantApprovalRequest>()({

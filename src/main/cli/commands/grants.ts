@@ -11,6 +11,8 @@ interface ImportOpts {
   yes?: boolean;
   json?: boolean;
   chunk: number;
+  /** Stage the file and ask for approval with this reason instead of applying it. */
+  request?: string;
 }
 
 function printCheck(check: GrantCheck): void {
@@ -64,9 +66,13 @@ function printImport(i: GrantImport): void {
 /** Check and preview; apply only with --yes. A file with any problem is refused whole. */
 async function runImport(file: string, o: ImportOpts): Promise<void> {
   if (o.dryRun && o.yes) throw new CliExit(EXIT.USAGE, 'error: --dry-run and --yes contradict each other');
+  if (o.request !== undefined && !o.yes)
+    throw new CliExit(EXIT.USAGE, 'error: --request stages the file and files a request: add --yes');
   const path = resolve(file);
   await withCli(async (cli) => {
-    const check = await cli.call(o.yes ? 'grants.import' : 'grants.check', { path });
+    const check = o.yes
+      ? await cli.call('grants.import', { path })
+      : await cli.call('grants.check', { path });
     if (check.problemCount > 0) {
       if (o.json) printJson(check);
       else printCheck(check);
@@ -89,6 +95,15 @@ async function runImport(file: string, o: ImportOpts): Promise<void> {
         'Nothing was changed: this was a preview. Run the same command with --yes to apply it.',
       );
     }
+    if (o.request !== undefined) {
+      const asked = await cli.call('grants.request', { importId: check.importId!, reason: o.request });
+      if (o.json) return printJson({ check, request: asked });
+      printCheck(check);
+      process.stdout.write('\n');
+      printFields({ request: asked.requestId, state: asked.state, expires: asked.expiresAt });
+      process.stdout.write(`Once another login approves it: pointkeeper grants resume ${check.importId!}\n`);
+      return;
+    }
     const done = await cli.call('grants.apply', { importId: check.importId!, chunkRows: o.chunk });
     if (o.json) return printJson({ check, import: done });
     printCheck(check);
@@ -108,8 +123,21 @@ export function grantsCommand(program: Command): void {
     .option('--dry-run', 'only check and preview')
     .option('--yes', 'apply without asking')
     .option('--chunk <rows>', 'rows per transaction (1–50000)', wholeNumber, 5000)
+    .option('--request <reason>', 'with --yes: stage the file and ask for approval instead of applying it')
     .option('--json', 'print JSON')
     .action((file: string, o: ImportOpts) => runImport(file, o));
+  grants
+    .command('show')
+    .description("An import's state and counts")
+    .argument('<id>', 'the import id')
+    .option('--json', 'print JSON')
+    .action((id: string, o: { json?: boolean }) =>
+      withCli(async (cli) => {
+        const found = await cli.call('grants.get', { importId: id });
+        if (o.json) printJson(found);
+        else printImport(found);
+      }),
+    );
   grants
     .command('resume')
     .description('Apply the rest of an import that was cancelled or cut off (each row applies once)')

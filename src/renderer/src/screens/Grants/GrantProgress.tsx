@@ -1,8 +1,8 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { formatCount } from '../../../../shared/format';
 import { Button } from '../../components/Button';
 import { grantsMutations } from '../../data/grants.mutations';
-import { grantsQueries } from '../../data/grants.queries';
+import { useProgress } from '../../data/progress';
 
 /** A running check or apply: rows so far, and a Cancel that stops after the current chunk. */
 export function GrantProgress({
@@ -14,9 +14,11 @@ export function GrantProgress({
   label: string;
   cancellable: boolean;
 }) {
-  const job = useQuery(grantsQueries.job(jobId)).data?.job ?? null;
+  // Pushed by the main process as the check, import or apply goes (no request per update).
+  const event = useProgress({ jobId });
+  const job = event?.progress ?? null;
   const cancel = useMutation(grantsMutations.cancel());
-  const percent = job?.totalRows ? Math.min(100, Math.round((job.rows / job.totalRows) * 100)) : null;
+  const percent = job?.total ? Math.min(100, Math.round((job.done / job.total) * 100)) : null;
   return (
     <div className="grants-progress" aria-live="polite">
       <div
@@ -31,9 +33,9 @@ export function GrantProgress({
       </div>
       <p className="muted" data-testid="grants-job-status">
         {job
-          ? `${job.phase}: ${formatCount(job.rows)}${job.totalRows ? ` of ${formatCount(job.totalRows)}` : ''} rows`
+          ? `${job.phase ?? 'working'}: ${formatCount(job.done)}${job.total ? ` of ${formatCount(job.total)}` : ''} rows`
           : 'Starting…'}
-        {job && job.rowsPerSecond > 0 && ` · ${formatCount(job.rowsPerSecond)} rows/s`}
+        {event && event.perSecond > 0 && ` · ${formatCount(Math.round(event.perSecond))} rows/s`}
       </p>
       {cancellable && (
         <div>
