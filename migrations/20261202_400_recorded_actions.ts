@@ -58,6 +58,12 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`CREATE TABLE pointkeeper_recorded_actions (action text PRIMARY KEY)`);
   await knex('pointkeeper_recorded_actions').insert(RECORDED.map((action) => ({ action })));
   await knex.raw(LOG_OPERATION);
+  // Recovery apply and replace restore do not pass the approval gate yet: a policy for them would
+  // promise a second pair of eyes that nothing enforces, so none can be switched on.
+  await knex.raw(
+    `ALTER TABLE approval_policies ADD CONSTRAINT approval_policies_enforced_kinds
+       CHECK (NOT enabled OR kind NOT IN ('recovery.apply', 'restore.replace'))`,
+  );
   await applyPrivileges(knex);
 }
 

@@ -368,21 +368,28 @@ describe('through the console (registry)', () => {
         reason: 'users on earn',
       }),
     ).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    // Not gated yet: switching it on is refused in words and by the database itself.
+    expect(
+      await admin.call('policies.set', { kind: 'restore.replace', enabled: true, reason: 'every restore' }),
+    ).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    await expect(
+      db.knex('approval_policies').where({ kind: 'recovery.apply' }).update({ enabled: true }),
+    ).rejects.toThrow(/approval_policies_enforced_kinds/);
     const set = await admin.call('policies.set', {
-      kind: 'restore.replace',
+      kind: 'grants.apply',
       enabled: true,
-      reason: 'every replace restore',
+      reason: 'every bulk grant',
     });
     expect(set).toMatchObject({
       ok: true,
-      data: { kind: 'restore.replace', enabled: true, pointsAbove: null },
+      data: { kind: 'grants.apply', enabled: true, pointsAbove: null },
     });
     const logged = await db
       .knex('operations_log')
       .where({ action: 'policies.set' })
       .orderBy('id', 'desc')
       .first();
-    expect(logged).toMatchObject({ actor: admin.login, input: { kind: 'restore.replace' } });
+    expect(logged).toMatchObject({ actor: admin.login, input: { kind: 'grants.apply' } });
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ApprovalKind, ApprovalPolicy, ApproverRole, ParsedInput } from '../../../shared/contract';
+import { AppError } from '../../errors';
 import { callWrite } from '../writeApi';
 
 interface PolicyRow {
@@ -28,6 +29,9 @@ export function toPolicy(row: PolicyRow): ApprovalPolicy {
   };
 }
 
+/** Kinds whose applying code does not call the approval gate yet (see migration 400). */
+const NOT_ENFORCED: ReadonlySet<string> = new Set(['recovery.apply', 'restore.replace']);
+
 const ORDER = ['earn', 'redeem', 'recovery.apply', 'restore.replace', 'grants.apply'];
 
 export async function listPolicies(db: Knex): Promise<ApprovalPolicy[]> {
@@ -37,6 +41,12 @@ export async function listPolicies(db: Knex): Promise<ApprovalPolicy[]> {
 
 /** Admin only (EXECUTE is granted to the admin role); the function logs the change with its before. */
 export async function setPolicy(db: Knex, input: ParsedInput<'policies.set'>): Promise<ApprovalPolicy> {
+  // The database refuses it too (approval_policies_enforced_kinds); this says why in words.
+  if (input.enabled && NOT_ENFORCED.has(input.kind))
+    throw new AppError(
+      'VALIDATION',
+      `A ${input.kind} policy cannot be switched on yet: ${input.kind} does not pass the approval gate, so the policy would promise a check nothing enforces.`,
+    );
   const row = await callWrite<PolicyRow>(db, 'pointkeeper_policy_set(?, ?, ?, ?, ?, ?, ?)', [
     input.kind,
     input.enabled,
