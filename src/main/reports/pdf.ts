@@ -1,6 +1,5 @@
 import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import PDFDocument from 'pdfkit';
 import type { Cell, ReportDoc } from './model';
 
 const MARGIN = 40;
@@ -50,6 +49,8 @@ function printRow(pdf: PDFKit.PDFDocument, cells: Cell[], doc: ReportDoc, widths
  * header repeats on every page. At most doc.pdfRowLimit rows; a note says when there are more.
  */
 export async function writePdf(doc: ReportDoc, out: WriteStream): Promise<number> {
+  // Loaded on first use: pdfkit and its fonts are a third of a command's start-up otherwise.
+  const { default: PDFDocument } = await import('pdfkit');
   const pdf = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
