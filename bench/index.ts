@@ -44,9 +44,11 @@ async function save(quick: boolean, only: string[], rows: BenchRow[], failed: st
   const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'}${benches})\n\n${new Date().toISOString()} — ${machine}\n\n${table(rows)}\n${failures}`;
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, quick ? 'latest-quick.md' : 'latest.md'), report);
+  // A subset keeps a file of its own: it must not replace the figures of a whole run.
+  const name = `latest${quick ? '-quick' : ''}${benches ? `-${only.join('-')}` : ''}`;
+  await writeFile(join(dir, `${name}.md`), report);
   await writeFile(
-    join(dir, quick ? 'latest-quick.json' : 'latest.json'),
+    join(dir, `${name}.json`),
     JSON.stringify({ machine, quick, benches: only, rows, failed }, null, 2),
   );
   return report;
