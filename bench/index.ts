@@ -1,12 +1,18 @@
 /**
- * `npm run bench [-- --quick] [-- --only ledger,audit]`: runs each benchmark, prints one table of
+ * `npm run bench [-- --quick] [-- --only=ledger,audit] [-- --server=embedded|debian|both]`: runs each benchmark, prints one table of
  * figures — every figure beside a reference measured in the same run on the same server, as a
  * ratio — and writes it with the machine and versions to bench/results/.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { closeBenchServer, type BenchRow } from './support';
+import {
+  BENCH_SERVERS,
+  closeBenchServer,
+  useBenchServer,
+  type BenchRow,
+  type BenchServerKind,
+} from './support';
 
 type Bench = { run(quick: boolean): Promise<BenchRow[]> };
 
@@ -37,52 +43,79 @@ function table(rows: BenchRow[]): string {
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
 
+interface ServerRun {
+  server: BenchServerKind;
+  rows: BenchRow[];
+  failed: string[];
+}
+
 /** Writes the figures so far: a long full run that is stopped keeps what it measured. */
-async function save(quick: boolean, only: string[], rows: BenchRow[], failed: string[]): Promise<string> {
-  const failures = failed.length ? `\nFailed: ${failed.join('; ')}\n` : '';
+async function save(quick: boolean, only: string[], runs: ServerRun[]): Promise<string> {
   const benches = only.length === Object.keys(BENCHES).length ? '' : `, ${only.join(', ')}`;
-  const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'}${benches})\n\n${new Date().toISOString()} — ${machine}\n\n${table(rows)}\n${failures}`;
+  const servers = runs.map((r) => r.server);
+  const sections = runs.map((r) => {
+    const failures = r.failed.length ? `\nFailed: ${r.failed.join('; ')}\n` : '';
+    const heading = `## ${r.server === 'embedded' ? 'Embedded PostgreSQL 18 (ours, tuned)' : "Debian's PostgreSQL (default settings)"}\n\n`;
+    return `${runs.length > 1 || r.server !== 'embedded' ? heading : ''}${table(r.rows)}\n${failures}`;
+  });
+  const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'}${benches})\n\n${new Date().toISOString()} — ${machine}\n\n${sections.join('\n')}`;
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
-  // A subset keeps a file of its own: it must not replace the figures of a whole run.
-  const name = `latest${quick ? '-quick' : ''}${benches ? `-${only.join('-')}` : ''}`;
+  // A subset, or another server, keeps a file of its own: it must not replace a whole run's figures.
+  const serverPart = servers.length === 1 && servers[0] === 'embedded' ? '' : `-${servers.join('-')}`;
+  const name = `latest${quick ? '-quick' : ''}${benches ? `-${only.join('-')}` : ''}${serverPart}`;
   await writeFile(join(dir, `${name}.md`), report);
   await writeFile(
     join(dir, `${name}.json`),
-    JSON.stringify({ machine, quick, benches: only, rows, failed }, null, 2),
+    JSON.stringify({ machine, quick, benches: only, runs }, null, 2),
   );
   return report;
+}
+
+function serversOf(arg: string | undefined): BenchServerKind[] {
+  if (!arg) return ['embedded'];
+  const wanted = arg === 'both' ? [...BENCH_SERVERS] : arg.split(',');
+  const unknown = wanted.filter((s) => !(BENCH_SERVERS as readonly string[]).includes(s));
+  if (unknown.length)
+    throw new Error(`Unknown server "${unknown.join(', ')}" (known: ${BENCH_SERVERS.join(', ')}, both)`);
+  return wanted as BenchServerKind[];
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const value = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+  const onlyArg = value('--only');
   const only = onlyArg ? onlyArg.split(',') : Object.keys(BENCHES);
-  const rows: BenchRow[] = [];
-  const failed: string[] = [];
+  const servers = serversOf(value('--server'));
   const unknown = only.filter((name) => !BENCHES[name]);
   if (unknown.length)
     throw new Error(`Unknown benchmark "${unknown.join(', ')}" (known: ${Object.keys(BENCHES).join(', ')})`);
-  try {
-    // A long full run keeps the figures of the benchmarks that finished when one of them fails.
-    for (const name of only) {
-      process.stderr.write(`== ${name}${quick ? ' (quick)' : ''}\n`);
-      try {
-        const figures = await (await BENCHES[name]!()).run(quick);
-        rows.push(...figures);
-        process.stderr.write(`${table(figures)}\n`);
-      } catch (error) {
-        failed.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-        process.stderr.write(`== ${name} failed: ${failed.at(-1)}\n`);
+  const runs: ServerRun[] = [];
+  for (const server of servers) {
+    const current: ServerRun = { server, rows: [], failed: [] };
+    runs.push(current);
+    useBenchServer(server);
+    try {
+      // A long full run keeps the figures of the benchmarks that finished when one of them fails.
+      for (const name of only) {
+        process.stderr.write(`== ${name}${quick ? ' (quick)' : ''} on ${server}\n`);
+        try {
+          const figures = await (await BENCHES[name]!()).run(quick);
+          current.rows.push(...figures);
+          process.stderr.write(`${table(figures)}\n`);
+        } catch (error) {
+          current.failed.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+          process.stderr.write(`== ${name} failed: ${current.failed.at(-1)}\n`);
+        }
+        await save(quick, only, runs);
       }
-      await save(quick, only, rows, failed);
+    } finally {
+      await closeBenchServer(); // a bench server runs detached: never leave it behind
     }
-  } finally {
-    await closeBenchServer(); // an embedded server runs detached: never leave it behind
   }
-  process.stdout.write(`${await save(quick, only, rows, failed)}\n`);
-  if (failed.length) process.exitCode = 1;
+  process.stdout.write(`${await save(quick, only, runs)}\n`);
+  if (runs.some((r) => r.failed.length)) process.exitCode = 1;
 }
 
 await main();

@@ -7,6 +7,7 @@ import { startEmbedded, type EmbeddedServer } from '../src/main/db/embedded';
 import type { Knex } from 'knex';
 import { createKnex, parseDatabaseUrl, type PgConnection } from '../src/main/db/knex';
 import { openSession, type Session } from '../src/main/db/session';
+import { startDebianServer } from './debianServer';
 
 export interface BenchDb {
   connection: PgConnection;
@@ -30,11 +31,28 @@ interface BenchServer {
 
 let server: Promise<BenchServer> | null = null;
 
-/** One server for the whole bench run: BENCH_DATABASE_URL's, or one embedded server started once. */
+/** The servers a bench run can use: `--server=` of bench/index.ts. */
+export const BENCH_SERVERS = ['embedded', 'debian'] as const;
+export type BenchServerKind = (typeof BENCH_SERVERS)[number];
+
+/** Which server the next benchDatabase() uses; the run loop sets it before each server's pass. */
+export function useBenchServer(kind: BenchServerKind): void {
+  process.env.BENCH_SERVER = kind;
+}
+
+/**
+ * One server for the whole bench run: BENCH_DATABASE_URL's, a scratch cluster of Debian's
+ * packaged PostgreSQL (BENCH_SERVER=debian), or one embedded server started once.
+ */
 function benchServer(): Promise<BenchServer> {
   server ??= (async () => {
     if (process.env.BENCH_DATABASE_URL) {
       return { admin: parseDatabaseUrl(process.env.BENCH_DATABASE_URL), stop: async () => {} };
+    }
+    if (process.env.BENCH_SERVER === 'debian') {
+      const debian = await startDebianServer();
+      process.stderr.write(`   server: ${debian.version}, default settings\n`);
+      return debian;
     }
     const home = await mkdtemp(join(tmpdir(), 'pointkeeper-bench-'));
     await chmod(home, 0o755);
