@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { PgConnection } from '../src/main/db/knex';
 import { BACKUP_TABLES } from '../src/shared/contract/backup';
-import { benchDatabase, peakRss, row, type BenchRow } from './support';
+import { benchDatabase, databaseUrl, peakRss, row, type BenchRow } from './support';
 
 const run = promisify(execFile);
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -79,9 +79,6 @@ async function referenceRestore(c: PgConnection, dir: string): Promise<number> {
   return timed(() => psql(c, script, dir, true));
 }
 
-const urlOf = (c: PgConnection) =>
-  `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
-
 /**
  * The restore in a process of its own (bench/restoreProcess.ts), as the CLI runs it: its peak
  * memory is then the restore's, where in this process it also held what three exports left.
@@ -96,7 +93,7 @@ async function restoreInOwnProcess(
     [
       fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url)),
       fileURLToPath(new URL('restoreProcess.ts', import.meta.url)),
-      urlOf(target),
+      databaseUrl(target),
       file,
       dir,
     ],

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only=ledger,audit] [-- --server=embedded|debian|both]`: runs each benchmark, prints one table of
+ * `npm run bench [-- --quick] [-- --only=ledger,audit] [-- --server=embedded|debian|both]
+ *  [-- --scale [--sizes=100000,1000000]]`: runs each benchmark, prints one table of
  * figures — every figure beside a reference measured in the same run on the same server, as a
  * ratio — and writes it with the machine and versions to bench/results/.
  */
@@ -13,6 +14,7 @@ import {
   type BenchRow,
   type BenchServerKind,
 } from './support';
+import { chart, runScale, type ScalePoint } from './scale';
 
 type Bench = { run(quick: boolean): Promise<BenchRow[]> };
 
@@ -81,6 +83,44 @@ function serversOf(arg: string | undefined): BenchServerKind[] {
   return wanted as BenchServerKind[];
 }
 
+/** The points of a --scale run, one line per operation and size. */
+function pointsTable(points: ScalePoint[]): string {
+  const head = ['operation', 'size', 'time', 'peak memory', 'what it did'];
+  const body = points.map((p) => [
+    p.operation,
+    `${p.size.toLocaleString('en-US')} ${p.operation === 'search' ? 'users' : 'transactions'}`,
+    `${p.value.toFixed(2)} ${p.unit}`,
+    `${p.peakMb} MB`,
+    p.detail,
+  ]);
+  return [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/** `--scale`: each server's curves, written as scale[-quick]-<server>.{md,json,svg}. */
+async function scale(quick: boolean, servers: BenchServerKind[], sizes: number[] | undefined): Promise<void> {
+  const dir = join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  for (const server of servers) {
+    useBenchServer(server);
+    try {
+      process.stderr.write(`== scale${quick ? ' (quick)' : ''} on ${server}\n`);
+      const { points, rows } = await runScale(quick, sizes);
+      const name = `scale${quick ? '-quick' : ''}-${server}`;
+      const title = `Pointkeeper: time and peak memory against size (${server === 'embedded' ? 'embedded PostgreSQL 18' : "Debian's PostgreSQL, default settings"})`;
+      await writeFile(join(dir, `${name}.svg`), await chart(points, title));
+      const report = `# ${title}\n\n${new Date().toISOString()} — ${machine}\n\n![chart](${name}.svg)\n\n${table(rows)}\n\n${pointsTable(points)}\n`;
+      await writeFile(join(dir, `${name}.md`), report);
+      await writeFile(
+        join(dir, `${name}.json`),
+        JSON.stringify({ machine, quick, server, points, rows }, null, 2),
+      );
+      process.stdout.write(`${report}\n`);
+    } finally {
+      await closeBenchServer();
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
@@ -88,6 +128,12 @@ async function main(): Promise<void> {
   const onlyArg = value('--only');
   const only = onlyArg ? onlyArg.split(',') : Object.keys(BENCHES);
   const servers = serversOf(value('--server'));
+  if (args.includes('--scale')) {
+    const sizes = value('--sizes')?.split(',').map(Number);
+    if (sizes?.some((n) => !Number.isInteger(n) || n < 1000))
+      throw new Error('--sizes takes transaction counts of at least 1000, comma-separated');
+    return scale(quick, servers, sizes);
+  }
   const unknown = only.filter((name) => !BENCHES[name]);
   if (unknown.length)
     throw new Error(`Unknown benchmark "${unknown.join(', ')}" (known: ${Object.keys(BENCHES).join(', ')})`);

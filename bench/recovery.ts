@@ -16,7 +16,7 @@ import { benchDatabase, peakRss, row, type BenchDb, type BenchRow } from './supp
  * legacy copy is lowered: one raised above both the balance and the log is quarantined for a
  * person to decide, which sync rightly leaves alone.
  */
-async function damage(knex: Knex): Promise<number> {
+export async function damage(knex: Knex): Promise<number> {
   await knex.raw('UPDATE user_points SET points = points + 7 WHERE user_id % 10 = 0');
   await knex.raw('UPDATE users SET rewards = rewards - 1 WHERE id % 10 = 5 AND rewards > 0');
   await knex.raw('UPDATE user_points SET total_earned = total_earned + 3 WHERE user_id % 10 = 3');

@@ -170,6 +170,10 @@ export async function benchDatabase(name: string, seed?: Seed): Promise<BenchDb>
   };
 }
 
+/** A connection as the URL child processes and `psql` take. */
+export const databaseUrl = (c: PgConnection) =>
+  `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
+
 /** Samples this process's resident memory while `fn` runs; returns the peak in MB. */
 export async function peakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
   let peak = process.memoryUsage().rss;
