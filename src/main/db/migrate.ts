@@ -20,15 +20,38 @@ export async function pendingMigrations(knex: Knex): Promise<string[]> {
   return pending;
 }
 
+/**
+ * Who changed the schema goes into the operations log, written here so that every door that
+ * migrates (connect, the CLI, a bench) records it. Through the owner's internal helper, which
+ * only a superuser or the owner may call: the action names are recorded actions (migration 450),
+ * so a staff login cannot log one itself. A database older than the helper records nothing.
+ */
+async function recordSchemaChange(knex: Knex, action: string, migrations: string[], batch: number) {
+  if (migrations.length === 0) return;
+  const known = (await knex.raw(
+    `SELECT to_regprocedure('pointkeeper__log(text, jsonb, jsonb)') IS NOT NULL AS ok`,
+  )) as {
+    rows: Array<{ ok: boolean }>;
+  };
+  if (!known.rows[0]?.ok) return;
+  await knex.raw('SELECT pointkeeper__log(?, ?::jsonb, ?::jsonb)', [
+    action,
+    JSON.stringify({ migrations }),
+    JSON.stringify({ batch, schemaVersion: SCHEMA_VERSION }),
+  ]);
+}
+
 export async function migrateLatest(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest(config)) as [number, string[]];
+  const [batch, applied] = (await knex.migrate.latest(config)) as [number, string[]];
   // Idempotent: also what gives a database copied from a template roles of its own.
   await applyPrivileges(knex);
+  await recordSchemaChange(knex, 'schema.migrate', applied, batch);
   return applied;
 }
 
 export async function rollbackLast(knex: Knex): Promise<string[]> {
-  const [, undone] = (await knex.migrate.rollback(config)) as [number, string[]];
+  const [batch, undone] = (await knex.migrate.rollback(config)) as [number, string[]];
+  await recordSchemaChange(knex, 'schema.rollback', undone, batch);
   return undone;
 }
 

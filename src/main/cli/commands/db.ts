@@ -5,6 +5,12 @@ import { cliHome, resolveTarget } from '../../db/target';
 import { printJson } from '../output';
 import { CliExit, EXIT, withCli } from '../runtime';
 
+/**
+ * The schema commands are not contract calls: they need the database's owner (or a superuser),
+ * which no staff role of the registry is. What the registry would give them — a record of who did
+ * it — src/main/db/migrate.ts writes itself, for every door that migrates, as recorded actions no
+ * staff login can forge (migration 450).
+ */
 export function dbCommand(program: Command): void {
   const db = program.command('db').description('Schema migrations and the local database server');
   db.command('stop')
