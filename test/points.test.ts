@@ -62,7 +62,7 @@ describe('points.earn and points.redeem', () => {
     expect(await balances(userId)).toEqual({ log: 100, stored: 100, legacy: 100 });
     const up = await db.knex('user_points').where({ user_id: userId }).first();
     expect(up).toMatchObject({ total_earned: 150, total_redeemed: 50 });
-    expect(up.last_earned_at).toBeInstanceOf(Date);
+    expect(up!.last_earned_at).toBeInstanceOf(Date);
   });
 
   it('refuses an unknown user with NOT_FOUND and writes nothing', async () => {
@@ -153,7 +153,7 @@ describe('concurrency', () => {
     const expected = Array.from({ length: 200 }, (_, i) => 1 + (i % 7)).reduce((a, b) => a + b, 0);
     expect(await balances(userId)).toEqual({ log: expected, stored: expected, legacy: expected });
     const up = await db.knex('user_points').where({ user_id: userId }).first();
-    expect(up.total_earned).toBe(expected);
+    expect(up!.total_earned).toBe(expected);
   });
 
   it('20 concurrent calls with one idempotency key write one row and answer alike', async () => {

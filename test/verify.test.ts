@@ -52,7 +52,7 @@ describe('verify.ledger', () => {
 
 describe('verify.ledger and the hash chain', () => {
   it('names a transaction edited behind the ledger', async () => {
-    const row = await db.knex('points_transactions').where({ user_id: 5 }).orderBy('id').first('id');
+    const row = (await db.knex('points_transactions').where({ user_id: 5 }).orderBy('id').first('id'))!;
     // As a superuser with the append-only triggers off: what an attacker with the disk could do.
     await db.knex.transaction(async (trx) => {
       await trx.raw('SET LOCAL session_replication_role = replica');

@@ -196,7 +196,7 @@ describe('an auditor with psql', () => {
       auditor,
       `SELECT pointkeeper_log_operation('audit.note', '{}', 'ok', NULL, NULL) AS id`,
     )) as {
-      rows: Array<{ id: string }>;
+      rows: Array<{ id: number }>;
     };
     const entry = await db.knex('operations_log').where({ id: id.rows[0]!.id }).first('actor');
     expect(entry?.actor).toBe(auditor.login);

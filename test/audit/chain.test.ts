@@ -120,10 +120,11 @@ describe('the hash chain', () => {
     expect(await chainBreaksOf(db.knex, userId)).toEqual([
       { userId, transactionId: ids[2], previousId: ids[0], kind: 'removed' },
     ]);
-    const [{ id: forged }] = await db
+    const [inserted] = await db
       .knex('points_transactions')
       .insert({ user_id: userId, type: 'bonus', points: 500, description: 'forged' })
       .returning('id');
+    const forged = inserted!.id;
     const breaks = await chainBreaksOf(db.knex, userId);
     expect(breaks.map((b) => [b.transactionId, b.kind])).toEqual([
       [ids[2], 'removed'],
@@ -137,10 +138,10 @@ describe('logTotals', () => {
     const userId = await newUser();
     const first = await ok(db.call('points.earn', { userId, points: 300, description: 'a' }));
     // Exact to the microsecond: a JS Date would cut the row's own time short.
-    const { created_at: at, exact } = await db
+    const { at, exact } = (await db
       .knex('points_transactions')
       .where({ id: first.transactionId })
-      .first('created_at', db.knex.raw('created_at::text AS exact'));
+      .first(db.knex.raw('created_at AS at, created_at::text AS exact'))) as { at: Date; exact: string };
     await new Promise((r) => setTimeout(r, 5));
     await ok(db.call('points.redeem', { userId, points: 120, description: 'b' }));
     const totals = await logTotalsOf(db.knex, userId);

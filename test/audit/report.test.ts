@@ -24,11 +24,13 @@ async function ok<T>(p: Promise<{ ok: true; data: T } | { ok: false; error: { me
 
 /** The row's own time, exact to the microsecond, as ISO 8601. */
 async function timeOf(id: number): Promise<string> {
-  const row = await db
+  const row = (await db
     .knex('points_transactions')
     .where({ id })
-    .first(db.knex.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`));
-  return row.t as string;
+    .first(db.knex.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`))) as {
+    t: string;
+  };
+  return row.t;
 }
 
 beforeAll(async () => {

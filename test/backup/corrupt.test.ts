@@ -18,7 +18,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pk-backup-corrupt-'));
   const seeded = await db.call('demo.generate', { users: 30, transactions: 600, discrepancies: 0 });
   if (!seeded.ok) throw new Error(seeded.error.message);
-  userId = (await db.knex('points_transactions').whereNotNull('order_id').first('user_id')).user_id as number;
+  userId = (await db.knex('points_transactions').whereNotNull('order_id').first('user_id'))!.user_id;
   good = join(dir, 'good.ndjson');
   const r = await db.call('backup.export', { scope: { userIds: [userId] }, path: good });
   if (!r.ok) throw new Error(r.error.message);

@@ -120,8 +120,7 @@ describe('backup.export and backup.inspect', () => {
   });
 
   it('backs up only the chosen users and the orders and rewards their rows use', async () => {
-    const userId = (await db.knex('points_transactions').whereNotNull('order_id').first('user_id'))
-      .user_id as number;
+    const userId = (await db.knex('points_transactions').whereNotNull('order_id').first('user_id'))!.user_id;
     const path = join(dir, 'one.ndjson');
     const r = await db.call('backup.export', { scope: { userIds: [userId] }, path });
     if (!r.ok) throw new Error(r.error.message);

@@ -36,7 +36,7 @@ beforeAll(async () => {
   await ok(db.call('demo.generate', { users: 60, transactions: 3000, discrepancies: 0 }));
   // A reversal, so self-references and adjustments travel too.
   const tx = await db.knex('points_transactions').where({ type: 'bonus' }).first('id');
-  await ok(db.call('points.reverse', { transactionId: tx.id as number, reason: 'test reversal' }));
+  await ok(db.call('points.reverse', { transactionId: tx!.id, reason: 'test reversal' }));
 });
 afterAll(async () => {
   await db.close();
@@ -62,7 +62,7 @@ describe('round trip: export → wipe → restore', () => {
     expect(await chainBreaks()).toBe(0);
     await ledgerClean();
     // Sequences moved past the restored ids: the next write gets a fresh id and chains on.
-    const userId = (await db.knex('users').first('id')).id as number;
+    const userId = (await db.knex('users').first('id'))!.id;
     const earned = await ok(db.call('points.earn', { userId, points: 5, description: 'after restore' }));
     expect(earned.transactionId).toBeGreaterThan(
       Math.max(...before.points_transactions!.map((h) => Number(h.split(':')[0]))),
@@ -98,13 +98,11 @@ describe('one user backed up, then the user moved on', () => {
 
   beforeAll(async () => {
     const reward = await db.knex('points_rewards').orderBy('cost').first('id', 'cost');
-    userId = (
-      await db
-        .knex('user_points')
-        .where('points', '>=', reward.cost + 10)
-        .orderBy('user_id')
-        .first('user_id')
-    ).user_id as number;
+    userId = (await db
+      .knex('user_points')
+      .where('points', '>=', reward.cost + 10)
+      .orderBy('user_id')
+      .first('user_id'))!.user_id;
     path = join(dir, `user-${userId}.ndjson`);
     await ok(db.call('backup.export', { scope: { userIds: [userId] }, path }));
     atBackup = await rowHashes(db.knex, mine());
@@ -133,7 +131,7 @@ describe('one user backed up, then the user moved on', () => {
 
   it('replace, as a non-superuser admin, makes the user exactly as in the backup after a safety backup', async () => {
     const admin = await db.loginAs('admin');
-    const current = await db.knex('user_points').where({ user_id: userId }).first('points');
+    const current = (await db.knex('user_points').where({ user_id: userId }).first('points'))!;
     const plan = await ok(admin.call('backup.restore.plan', { path, mode: 'replace' }));
     expect(plan.tables.find((t) => t.table === 'points_transactions')).toMatchObject({
       remove: 2,
@@ -153,7 +151,7 @@ describe('one user backed up, then the user moved on', () => {
     expect(result.checks).toMatchObject({ users: 1, chainBreaks: 0, copyMismatches: 0 });
     expect(await rowHashes(db.knex, mine())).toEqual(atBackup);
     expect(plan.balances.shown[0]!.after).toBe(
-      (await db.knex('user_points').where({ user_id: userId }).first('points')).points,
+      (await db.knex('user_points').where({ user_id: userId }).first('points'))!.points,
     );
     // The safety backup holds the state just replaced: restoring it brings the newer rows back.
     expect(result.safetyBackup).toMatch(/pointkeeper-safety-.*\.ndjson\.gz$/);

@@ -284,9 +284,9 @@ describe('a bulk grant a policy covers', () => {
     const applied = await operator.call('grants.apply', { importId });
     expect(applied).toMatchObject({ ok: true, data: { status: 'done', rowsApplied: 2 } });
     const after = await db.knex('user_points').where({ user_id: ids[2] }).first();
-    expect(after.points - before.points).toBe(1100);
+    expect(after!.points - before!.points).toBe(1100);
     const row = await db.knex('grant_imports').where({ id: importId }).first();
-    expect(row.approval_request_id).toBe(request.data.requestId);
+    expect(row!.approval_request_id).toBe(request.data.requestId);
     const log = await db
       .knex('operations_log')
       .whereIn('action', ['approvals.request', 'approvals.approve', 'approvals.apply', 'grants.start'])
@@ -326,7 +326,9 @@ describe('the command line', () => {
     expect(applied.code).toBe(0);
     const { import: imp } = JSON.parse(applied.stdout) as { import: { importId: string; status: string } };
     expect(imp.status).toBe('done');
-    expect((await db.knex('user_points').where({ user_id: ids[0] }).first()).points).toBe(before.points + 7);
+    expect((await db.knex('user_points').where({ user_id: ids[0] }).first())!.points).toBe(
+      before!.points + 7,
+    );
 
     const out = join(dir, 'cli-result.csv');
     const result = await runCli(['grants', 'result', imp.importId, '--out', out], env);

@@ -71,7 +71,7 @@ describe('SIGKILL in the middle of a grant apply', () => {
     const importId = staged.data.importId;
 
     const seen = await applyAndKill(importId, ROWS / 2);
-    const imp = await db.knex('grant_imports').where({ id: importId }).first();
+    const imp = (await db.knex('grant_imports').where({ id: importId }).first())!;
     expect(imp.status).toBe('applying');
     expect(imp.rows_applied).toBeGreaterThanOrEqual(seen);
     expect(imp.rows_applied).toBeLessThan(ROWS);

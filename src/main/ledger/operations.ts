@@ -4,17 +4,6 @@ import type { OperationEntry, Page, ParsedInput } from '../../shared/contract';
 import { decodeCursor, encodeCursor } from './cursor';
 import { iso } from './dates';
 
-interface Row {
-  id: number;
-  at: Date;
-  actor: string;
-  action: string;
-  input: unknown;
-  outcome: 'ok' | 'error';
-  error_code: string | null;
-  result: unknown;
-}
-
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The operations log newest first, paged by id (ids only grow, so the page order is stable). */
@@ -31,7 +20,7 @@ export async function listOperations(
   if (input.from) q.where('at', '>=', input.from);
   if (input.to) q.where('at', '<=', input.to);
   if (input.cursor !== null) q.where('id', '<', decodeCursor(input.cursor, z.tuple([z.number().int()]))[0]);
-  const rows = (await q) as Row[];
+  const rows = await q;
   const items = rows.slice(0, input.limit);
   const last = items.at(-1);
   return {

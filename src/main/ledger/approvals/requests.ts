@@ -8,28 +8,19 @@ import type {
 } from '../../../shared/contract';
 import { roleAllows, type Role } from '../../../shared/roles';
 import { AppError } from '../../errors';
+import type { ApprovalRequestsRow } from '../../db/tables';
 
-interface RequestRow {
-  id: string;
+/** A request as listed: the table's row, with the kind and payload as the contract reads them. */
+type RequestRow = Omit<
+  ApprovalRequestsRow,
+  'executing_txid' | 'kind' | 'payload' | 'approver_role' | 'state'
+> & {
   kind: ApprovalKind;
   payload: Record<string, unknown>;
-  fingerprint: string;
-  points: string;
-  users: string;
   approver_role: ApproverRole;
-  requested_by: string;
-  reason: string;
-  created_at: Date;
-  expires_at: Date;
   state: ApprovalState;
-  decided_by: string | null;
-  decided_at: Date | null;
-  decision_reason: string | null;
-  applied_by: string | null;
-  applied_at: Date | null;
-  result: unknown;
   effective_state: ApprovalState;
-}
+};
 
 /** Who is asking: their login and their console role (from the session's whoami). */
 export interface Viewer {
@@ -63,7 +54,10 @@ const COLUMNS = [
 const EFFECTIVE_STATE = `CASE WHEN state IN ('pending', 'approved') AND expires_at <= now() THEN 'expired' ELSE state END`;
 
 function select(db: Knex) {
-  return db('approval_requests').select([...COLUMNS, db.raw(`${EFFECTIVE_STATE} AS effective_state`)]);
+  return db('approval_requests').select<RequestRow[]>([
+    ...COLUMNS,
+    db.raw(`${EFFECTIVE_STATE} AS effective_state`),
+  ]);
 }
 
 /** The same rule the database applies when deciding: not one's own, and the request's role. */
@@ -130,12 +124,12 @@ export async function listRequests(db: Knex, viewer: Viewer, input: ListInput): 
       'Every request is listed for admins and auditors; an operator sees "waiting" and "mine".',
     );
   if (input.states?.length) query = query.whereRaw(`${EFFECTIVE_STATE} = ANY(?)`, [input.states]);
-  const rows = (await query) as RequestRow[];
+  const rows = await query;
   return rows.map((r) => toRequest(r, viewer));
 }
 
 export async function showRequest(db: Knex, viewer: Viewer, id: string): Promise<ApprovalRequest> {
-  const row = (await select(db).where({ id }).first()) as RequestRow | undefined;
+  const [row] = await select(db).where({ id }).limit(1);
   if (!row) throw new AppError('NOT_FOUND', `Approval request ${id} was not found.`);
   return toRequest(row, viewer);
 }

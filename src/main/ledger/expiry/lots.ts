@@ -47,7 +47,7 @@ export async function expiringSoon(db: Knex, userIds: number[]): Promise<Map<num
 
 /** Every lot of a user, newest first, with the rows that took from or gave back to it. */
 export async function userLots(db: Knex, userId: number): Promise<UserLots> {
-  const user = (await db('users').where({ id: userId }).first('id')) as { id: number } | undefined;
+  const user = await db('users').where({ id: userId }).first('id');
   if (!user) throw notFound(`User ${userId}`);
   const [lots, balance, expiring, discrepancies] = await Promise.all([
     db.raw(

@@ -1,25 +1,12 @@
 import type { Knex } from 'knex';
 import type { GrantApprovalRequest, GrantImport, GrantImportStatus } from '../../../shared/contract/grants';
+import type { GrantImportsRow } from '../../db/tables';
 import { notFound } from '../../errors';
 import { iso, isoOrNull } from '../dates';
 import { callWrite } from '../writeApi';
 
-interface ImportRow {
-  id: string;
-  file_name: string;
-  file_sha256: string;
-  status: GrantImportStatus;
-  rows: number;
-  users: number;
-  points_credited: number;
-  points_debited: number;
-  rows_applied: number;
-  rows_replayed: number;
-  rows_refused: number;
-  created_by: string;
-  created_at: Date;
-  finished_at: Date | null;
-}
+/** The table's row, its status as the contract names the states the CHECK constraint allows. */
+type ImportRow = Omit<GrantImportsRow, 'status'> & { status: GrantImportStatus };
 
 const toImport = (r: ImportRow): GrantImport => ({
   importId: r.id,
@@ -39,13 +26,13 @@ const toImport = (r: ImportRow): GrantImport => ({
 });
 
 export async function getImport(db: Knex, importId: string): Promise<GrantImport> {
-  const row = (await db('grant_imports').where({ id: importId }).first()) as ImportRow | undefined;
+  const row = await db<ImportRow>('grant_imports').where({ id: importId }).first();
   if (!row) throw notFound(`Grant import ${importId}`);
   return toImport(row);
 }
 
 export async function listImports(db: Knex, limit: number): Promise<{ imports: GrantImport[] }> {
-  const rows = (await db('grant_imports').orderBy('created_at', 'desc').limit(limit)) as ImportRow[];
+  const rows = await db<ImportRow>('grant_imports').orderBy('created_at', 'desc').limit(limit);
   return { imports: rows.map(toImport) };
 }
 

@@ -6,27 +6,14 @@ import { getImport } from './imports';
 
 const PAGE = 5_000;
 
-interface ResultRow {
-  line: number;
-  user_id: number;
-  type: string;
-  points: number;
-  description: string;
-  order_id: number | null;
-  key: string;
-  outcome: string | null;
-  transaction_id: number | null;
-  reason: string | null;
-}
-
 /** The import's rows in line order, a page at a time (memory stays one page). */
 async function* resultRows(db: Knex, importId: string): AsyncGenerator<Record<string, unknown>> {
   for (let after = 0; ;) {
-    const rows = (await db('grant_rows')
+    const rows = await db('grant_rows')
       .where({ import_id: importId })
       .andWhere('line', '>', after)
       .orderBy('line')
-      .limit(PAGE)) as ResultRow[];
+      .limit(PAGE);
     if (rows.length === 0) return;
     for (const r of rows) {
       yield {
