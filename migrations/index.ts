@@ -14,6 +14,7 @@ import * as approvals from './20261202_200_approvals';
 import * as grants from './20261202_210_grants';
 import * as expiry from './20261202_300_expiry';
 import * as recordedActions from './20261202_400_recorded_actions';
+import * as setbasedSync from './20261202_500_setbased_sync';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -35,4 +36,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_210_grants', grants],
   ['20261202_300_expiry', expiry],
   ['20261202_400_recorded_actions', recordedActions],
+  ['20261202_500_setbased_sync', setbasedSync],
 ];
