@@ -28,7 +28,7 @@ export interface UserState {
 export interface ScopedUser {
   chunk: number;
   /**
-   * The text apply's recheck hashes under the lock (pointkeeper__recovery_state_hash, migration
+   * The text apply's recheck hashes under the lock (pointkeeper_recovery_apply_chunk, migration
    * 500, builds the same text): equal texts mean the user is exactly as previewed.
    */
   stateText: string;
