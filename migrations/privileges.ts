@@ -35,6 +35,7 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_backup_verify(text, text, text, text)',
     // Set-based sync (issue 20): whoever previews stores the plan apply will follow.
     'pointkeeper_recovery_plan_save(text, text, jsonb, text, jsonb)',
+    'pointkeeper_recovery_chain_evidence(integer[])',
     // Pure functions the audit's and the backup's queries use.
     'pointkeeper_tx_content(integer, integer, text, integer, text, integer, numeric, integer, text, text, timestamptz)',
   ],

@@ -12,10 +12,11 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 /** Chain breaks of these users (the chain's own query, restricted to them). */
 async function chainEvidence(db: Knex, ids: number[]): Promise<Map<number, RecoveryEvidence[]>> {
   const out = new Map<number, RecoveryEvidence[]>();
-  // Only these users' rows are hashed: a range from the first to the last would hash every
-  // user in between, most of them clean.
+  // Only these users' rows are hashed (a range from the first to the last would hash every user
+  // in between, most of them clean); the database remembers who it found intact, so apply does
+  // not hash their rows again unless they changed.
   const rows = (await db
-    .from(db.raw('pointkeeper_chain_breaks_of(?::int[]) AS l', [ids]))
+    .from(db.raw('pointkeeper_recovery_chain_evidence(?::int[]) AS l', [ids]))
     .select('l.user_id', 'l.transaction_id', 'l.previous_id', 'l.kind')
     .orderBy(['l.user_id', 'l.transaction_id'])) as Array<{
     user_id: number;
