@@ -52,8 +52,6 @@ export function findingsSql(
   verifyChain: boolean,
   /** A table holding logSumsQuery's rows for every user, read instead of the log (the scan's). */
   totalsTable?: string,
-  /** A table holding ALL_REDEMPTIONS_SQL's rows, read instead of the join (the scan's). */
-  redemptionsTable?: string,
 ): FindingsSql {
   const chain = verifyChain
     ? `UNION ALL
@@ -67,13 +65,13 @@ export function findingsSql(
     hi,
     lo,
     hi,
-    ...(redemptionsTable
-      ? [db(redemptionsTable).select('*').whereBetween('user_id', [lo, hi])]
-      : [lo, hi, lo, hi]),
+    lo,
+    hi,
+    lo,
+    hi,
   ];
   if (verifyChain) bindings.push(chainBreaksQuery(db, [lo, hi]));
-  const ctes = CTES.replace('%REDEMPTIONS%', redemptionsTable ? '?' : redemptionsSql(true));
-  return { ctes, select: `${SELECT} ${chain}`, bindings };
+  return { ctes: CTES, select: `${SELECT} ${chain}`, bindings };
 }
 
 /** findingsSql as one statement that returns the findings. */
@@ -95,25 +93,16 @@ const CTES = `WITH lt AS (?),
        LEFT JOIN lt ON lt.user_id = u.id
        WHERE u.id BETWEEN ? AND ?
      ),
-     redemptions AS (%REDEMPTIONS%)`;
-
-/** Each redemption beside its debit, columns the checks below read; `range` limits both sides. */
-const redemptionsSql = (range: boolean) => `
+     redemptions AS (
        SELECT r.id, r.user_id, r.points_spent, r.cancelled_at, t.id AS tx_id,
               (t.id IS NOT NULL AND t.type = 'redeemed' AND t.points = -r.points_spent) AS debit_matches,
               t.id IN (SELECT reverses_id FROM points_transactions WHERE reverses_id IS NOT NULL) AS reversed,
               CASE WHEN t.type = 'redeemed' THEN -t.points ELSE 0 END AS debit
        FROM user_points_redemptions r
        -- A debit of another user is no debit for this redemption: only the user's own rows are read.
-       LEFT JOIN points_transactions t ON t.id = r.transaction_id AND t.user_id = r.user_id
-         ${range ? 'AND t.user_id BETWEEN ? AND ? WHERE r.user_id BETWEEN ? AND ?' : ''}`;
-
-/**
- * Every redemption beside its debit, for the whole ledger in one statement: the scan reads it
- * into a table once, as it does the log's totals, where a chunk of users read per statement made
- * the server join each chunk's redemptions to a full pass over the log (PostgreSQL 15's plan).
- */
-export const ALL_REDEMPTIONS_SQL = redemptionsSql(false);
+       LEFT JOIN points_transactions t ON t.id = r.transaction_id AND t.user_id = r.user_id AND t.user_id BETWEEN ? AND ?
+       WHERE r.user_id BETWEEN ? AND ?
+     )`;
 
 /** The checks on the figures: kind, stored, expected, and when it is broken. */
 const CHECKS: ReadonlyArray<readonly [DiscrepancyKind, string, string, string]> = [

@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../errors';
 import { callWrite } from '../writeApi';
 import { iso, isoOrNull } from '../dates';
 import { logSumsQuery } from '../logTotals';
-import { ALL_REDEMPTIONS_SQL, FINDING_COLUMNS, findingsSql, type Finding } from './findings';
+import { FINDING_COLUMNS, findingsSql, type Finding } from './findings';
 
 /** Users per statement: small enough for steady progress and a quick cancel, large enough to stay set-based. */
 export const SCAN_CHUNK_USERS = 100_000;
@@ -33,8 +33,6 @@ interface ChunkResult {
 
 /** The log's per-user totals, read once per scan: a table of the scan's own session. */
 const SCAN_TOTALS = 'pk_scan_log_totals';
-/** The redemptions beside their debits, read once per scan. */
-const SCAN_REDEMPTIONS = 'pk_scan_redemptions';
 
 /**
  * Aggregates the whole log once, in one (parallel) pass, into a temporary table indexed by user.
@@ -48,11 +46,6 @@ async function readLogTotals(trx: Knex.Transaction): Promise<void> {
   await trx.raw(`CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS ${totals.sql}`, [SCAN_TOTALS]);
   await trx.raw('CREATE INDEX ON ?? (user_id)', [SCAN_TOTALS]);
   await trx.raw('ANALYZE ??', [SCAN_TOTALS]);
-  // The redemptions beside their debits, the same way: one join the server runs in parallel,
-  // instead of one per chunk that each read the whole log.
-  await trx.raw(`CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS ${ALL_REDEMPTIONS_SQL}`, [SCAN_REDEMPTIONS]);
-  await trx.raw('CREATE INDEX ON ?? (user_id)', [SCAN_REDEMPTIONS]);
-  await trx.raw('ANALYZE ??', [SCAN_REDEMPTIONS]);
 }
 
 /** One chunk in one statement: its findings as JSON plus how many users and rows it covered. */
@@ -62,7 +55,7 @@ async function scanChunk(
   hi: number,
   verifyChain: boolean,
 ): Promise<ChunkResult> {
-  const sql = findingsSql(trx, lo, hi, verifyChain, SCAN_TOTALS, SCAN_REDEMPTIONS);
+  const sql = findingsSql(trx, lo, hi, verifyChain, SCAN_TOTALS);
   const result = await trx.raw(
     `${sql.ctes}, found AS (${sql.select})
      SELECT (SELECT count(*) FROM figures) AS users, (SELECT coalesce(sum(tx_count), 0) FROM lt) AS transactions,
