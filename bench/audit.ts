@@ -72,8 +72,9 @@ async function byHand(db: BenchDb, sql: string[]): Promise<number> {
 const round = (n: number) => Math.round(n * 100) / 100;
 
 export async function run(quick: boolean): Promise<BenchRow[]> {
-  const users = quick ? 20_000 : 1_000_000;
-  const transactions = quick ? 200_000 : 10_000_000;
+  // AUDIT_BENCH_USERS / AUDIT_BENCH_TRANSACTIONS: a size between quick and full.
+  const users = Number(process.env.AUDIT_BENCH_USERS ?? (quick ? 20_000 : 1_000_000));
+  const transactions = Number(process.env.AUDIT_BENCH_TRANSACTIONS ?? (quick ? 200_000 : 10_000_000));
   const db = await benchDatabase('pointkeeper_bench_audit', { users, transactions });
   const size = `${users.toLocaleString('en-US')} users / ${transactions.toLocaleString('en-US')} tx`;
   const rows: BenchRow[] = [];

@@ -3,10 +3,10 @@
  * could do: one hand-written UPDATE … FROM (aggregate of the log) in the same session, on the
  * same damage. Time and this process's peak memory, each as a ratio.
  *
- * The reference reads the log once and checks nothing. Sync reads it twice — the preview, and
- * apply's check of every chunk before the first write (so a conflict writes nothing) — then the
- * changed users once more under their ledger locks: a ratio of several × is the price of
- * "exactly what was previewed, or nothing".
+ * The reference reads the log once and checks nothing. Sync's preview reads it once (one
+ * aggregate, set-based) and verifies the keyed hash chain of every unclean user (HMAC of each of
+ * their rows: the quarantine's evidence); apply reads only the changed users' rows, once per
+ * chunk under their locks, and hashes only rows changed since the preview's check.
  */
 import type { Knex } from 'knex';
 import { benchDatabase, peakRss, row, type BenchDb, type BenchRow } from './support';
@@ -72,8 +72,9 @@ async function reference(knex: Knex): Promise<number> {
 const round = (n: number) => Math.round(n * 100) / 100;
 
 export async function run(quick: boolean): Promise<BenchRow[]> {
-  const users = quick ? 20_000 : 1_000_000;
-  const transactions = quick ? 200_000 : 10_000_000;
+  // RECOVERY_BENCH_USERS / RECOVERY_BENCH_TRANSACTIONS: a size between quick and full.
+  const users = Number(process.env.RECOVERY_BENCH_USERS ?? (quick ? 20_000 : 1_000_000));
+  const transactions = Number(process.env.RECOVERY_BENCH_TRANSACTIONS ?? (quick ? 200_000 : 10_000_000));
   const db = await benchDatabase('pointkeeper_bench_recovery', { users, transactions });
   const knex = db.session.knex;
   try {

@@ -15,6 +15,7 @@ import * as grants from './20261202_210_grants';
 import * as expiry from './20261202_300_expiry';
 import * as recordedActions from './20261202_400_recorded_actions';
 import * as schemaChanges from './20261202_450_schema_changes';
+import * as setbasedSync from './20261202_500_setbased_sync';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -37,4 +38,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_300_expiry', expiry],
   ['20261202_400_recorded_actions', recordedActions],
   ['20261202_450_schema_changes', schemaChanges],
+  ['20261202_500_setbased_sync', setbasedSync],
 ];

@@ -33,6 +33,9 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_staged_chain_breaks(integer)',
     'pointkeeper_backup_key_fingerprint()',
     'pointkeeper_backup_verify(text, text, text, text)',
+    // Set-based sync (issue 20): whoever previews stores the plan apply will follow.
+    'pointkeeper_recovery_plan_save(text, text, jsonb, text, jsonb)',
+    'pointkeeper_recovery_chain_evidence(integer[])',
     // Pure functions the audit's and the backup's queries use.
     'pointkeeper_tx_content(integer, integer, text, integer, text, integer, numeric, integer, text, text, timestamptz)',
   ],
@@ -59,6 +62,7 @@ export const FUNCTION_GRANTS: Record<Role, readonly string[]> = {
     'pointkeeper_recovery_start(uuid, text, jsonb, text, integer)',
     'pointkeeper_recovery_apply(uuid, integer[])',
     'pointkeeper_recovery_finish(uuid, text)',
+    'pointkeeper_recovery_apply_chunk(uuid, integer[], text)',
     'pointkeeper_recovery_resolve(integer, text, text, bigint, integer, integer)',
     'pointkeeper_backup_sign(text)',
     'pointkeeper_restore_write(uuid, text, jsonb, boolean)',

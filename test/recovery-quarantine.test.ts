@@ -164,3 +164,43 @@ describe('recovery.resolve', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 });
+
+describe('tampering between preview and apply', () => {
+  it('is caught by the chain check at apply even when no sum moved', async () => {
+    const c = await customer();
+    await db.knex('user_points').where({ user_id: c.id }).increment('points', 5);
+    const plan = await unwrap(db.call('recovery.plan', { action: 'sync', scope: { userIds: [c.id] } }));
+    expect(plan.users.map((u) => u.decision)).toEqual(['lower_to_log']);
+    // Only the description changes: the state apply rechecks (sums, dates) stays the same, so
+    // only the chain — hashed again because the row is a new version — can notice.
+    await behindTheBack(`UPDATE points_transactions SET description = 'edited' WHERE id = ?`, [c.tx[1]]);
+    const before = await ledgerSnapshot(db.knex);
+    const r = await db.call('recovery.apply', {
+      action: 'sync',
+      scope: { userIds: [c.id] },
+      fingerprint: plan.fingerprint,
+    });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', message: expect.stringContaining('chain') },
+    });
+    expect(await ledgerSnapshot(db.knex)).toEqual(before);
+  });
+
+  it('an untouched user is applied without hashing their rows again', async () => {
+    const c = await customer();
+    await db.knex('user_points').where({ user_id: c.id }).increment('points', 5);
+    const plan = await unwrap(db.call('recovery.plan', { action: 'sync', scope: { userIds: [c.id] } }));
+    const verified = await db.knex('recovery_chain_verified').where({ user_id: c.id }).first();
+    expect(verified?.versions).toMatch(/^[0-9a-f]{32}$/);
+    const run = await unwrap(
+      db.call('recovery.apply', {
+        action: 'sync',
+        scope: { userIds: [c.id] },
+        fingerprint: plan.fingerprint,
+      }),
+    );
+    expect(run).toMatchObject({ status: 'done', usersChanged: 1 });
+    expect(await uncleanUsers(db.knex, [c.id])).toEqual([]);
+  });
+});

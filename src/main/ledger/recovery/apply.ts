@@ -1,60 +1,49 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { RecoveryDecision, RecoveryRun, RecoveryRunStatus } from '../../../shared/contract/recovery';
+import type { RecoveryRun, RecoveryRunStatus } from '../../../shared/contract/recovery';
 import { isConnectionError } from '../../db/unavailable';
 import { AppError } from '../../errors';
-import { decide } from './decide';
-import {
-  DEFAULT_CHUNK_USERS,
-  planFingerprint,
-  scanScope,
-  type ChunkMark,
-  type RecoveryRequest,
-  type ScanOptions,
-} from './plan';
-import { applyUsers, lockUsers } from './rebuild';
+import { callWrite } from '../writeApi';
+import { planFingerprint, type PlannedChunk, type RecoveryRequest, type ScanOptions } from './plan';
 import { finishRun, getRun, startRun } from './runs';
-import { readUsers, stillUnclean, type UserState } from './state';
 
 export interface ApplyInput extends RecoveryRequest {
   fingerprint: string;
   runId?: string | undefined;
 }
 
-const SKIPPED: ReadonlySet<RecoveryDecision> = new Set(['blocked_negative', 'investigate']);
-
 const moved = (what: string) =>
   new AppError('CONFLICT', `${what} changed since the preview: nothing was applied from it. Preview again.`);
 
-/** The users one chunk changes, and a hash of their state as the check before writing saw it. */
-interface ChunkWork {
-  ids: number[];
-  stateHash: string;
+/** The plan the preview stored under this fingerprint, checked against it; CONFLICT otherwise. */
+async function storedPlan(db: Knex, input: ApplyInput): Promise<PlannedChunk[]> {
+  const plan = (await db('recovery_plans').where({ fingerprint: input.fingerprint }).first('extra')) as
+    { extra: string } | undefined;
+  if (!plan) throw moved('The data (or this preview is unknown or older than a week)');
+  const rows = (await db('recovery_plan_chunks')
+    .where({ fingerprint: input.fingerprint })
+    .orderBy('chunk')
+    .select('user_ids', 'state_hash')) as Array<{ user_ids: number[]; state_hash: string }>;
+  const chunks = rows.map((r) => ({ ids: r.user_ids, stateHash: r.state_hash }));
+  // The fingerprint is the hash of the action, the scope and this content: a plan stored for
+  // another action or scope, or altered since, does not match it.
+  if (planFingerprint(input, plan.extra, chunks) !== input.fingerprint) throw moved('The plan');
+  return chunks;
 }
 
-const hashOf = (states: UserState[]) => createHash('sha256').update(JSON.stringify(states)).digest('hex');
-
 /**
- * One chunk in one transaction: lock the users it changes, check under the lock that they are
- * exactly as the plan saw them, then let the database's pointkeeper_recovery_apply append
- * recover's adjustments, rebuild the copies from the log and count the chunk in its run — the
- * database decides the adjustments itself, so the plan can explain them but not invent them —
- * and prove them clean before committing.
+ * One chunk in one statement: pointkeeper_recovery_apply_chunk locks its users, checks under
+ * the lock that their state hashes as the preview saw it, lets pointkeeper_recovery_apply write
+ * (recover's adjustments — decided by the database, which only records what a stored copy shows
+ * above the log — the copies rebuilt from the log, the run's counters, the operations log) and
+ * proves them clean before the transaction commits.
  */
-async function applyChunk(trx: Knex.Transaction, runId: string, work: ChunkWork): Promise<void> {
-  await lockUsers(trx, work.ids);
-  const locked = await readUsers(trx, work.ids);
-  if (hashOf(locked.unclean) !== work.stateHash) {
-    throw moved(`A user between ids ${work.ids[0]} and ${work.ids.at(-1)}`);
-  }
-  await applyUsers(trx, runId, work.ids);
-  const left = await stillUnclean(trx, work.ids);
-  if (left.length > 0) {
-    throw new AppError(
-      'INTERNAL',
-      `Recovery left users ${left.slice(0, 10).join(', ')} unclean; rolled back.`,
-    );
-  }
+async function applyChunk(trx: Knex.Transaction, runId: string, chunk: PlannedChunk): Promise<void> {
+  await callWrite(trx, 'pointkeeper_recovery_apply_chunk(?::uuid, ?::int[], ?)', [
+    runId,
+    chunk.ids,
+    chunk.stateHash,
+  ]);
 }
 
 /**
@@ -82,36 +71,32 @@ function statusOf(error: unknown): RecoveryRunStatus {
 }
 
 /**
- * Applies exactly the previewed plan. First every chunk is read again and the plan's
- * fingerprint recomputed: if anything moved, CONFLICT and nothing is written. Then each chunk
- * that changes someone commits on its own, in user id order, with its progress in
- * recovery_runs; a cancel or a crash leaves the finished chunks consistent, and a new preview
- * and apply finishes the rest.
+ * Applies exactly the previewed plan, chunk by chunk in user id order, each chunk committing on
+ * its own with its progress in recovery_runs. Nothing reads the whole scope again: each chunk's
+ * users are rechecked under their locks, and a user who moved stops the run at their chunk
+ * (CONFLICT) with the chunks before it applied and consistent. The run row is written with the
+ * first chunk, so a conflict there leaves no trace but the operations log's entry. A cancel or a
+ * crash leaves the finished chunks consistent; a new preview and apply finishes the rest.
  */
 export async function applyRecovery(
   db: Knex,
   input: ApplyInput,
   options: ScanOptions = {},
 ): Promise<RecoveryRun> {
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_USERS;
-  const marks: ChunkMark[] = [];
-  const chunks: ChunkWork[] = [];
-  await scanScope(db, input, { ...options, chunkSize }, (c) => {
-    marks.push({ afterId: c.afterId, state: { ...c.state, unclean: [] } });
-    // Only ids and a hash are kept per chunk, so memory stays small for a million users.
-    // Blocked and quarantined users are skipped: nothing unexplained is applied.
-    const targets = c.state.unclean.filter((u) => !SKIPPED.has(decide(input.action, u).decision));
-    if (targets.length > 0) chunks.push({ ids: targets.map((u) => u.userId), stateHash: hashOf(targets) });
-  });
-  if (planFingerprint(input, marks) !== input.fingerprint) throw moved('The data');
+  const chunks = await storedPlan(db, input);
   const runId = input.runId ?? randomUUID();
-  await startRun(db, {
+  const run = {
     id: runId,
     action: input.action,
     scope: input.scope,
     fingerprint: input.fingerprint,
     chunksTotal: chunks.length,
-  });
+  };
+  if (chunks.length === 0) {
+    await startRun(db, run);
+    await finishRun(db, runId, 'done');
+    return getRun(db, runId);
+  }
   let done = 0;
   try {
     for (const [i, chunk] of chunks.entries()) {
@@ -122,13 +107,16 @@ export async function applyRecovery(
           { runId, chunksDone: i },
         );
       }
-      await db.transaction((trx) => applyChunk(trx, runId, chunk));
+      await db.transaction(async (trx) => {
+        if (i === 0) await startRun(trx, run);
+        await applyChunk(trx, runId, chunk);
+      });
       done = i + 1;
       options.progress?.({ done, total: chunks.length, message: 'chunks applied' });
     }
     await finishRun(db, runId, 'done');
   } catch (error) {
-    await finishRun(db, runId, statusOf(error)).catch(() => undefined);
+    if (done > 0) await finishRun(db, runId, statusOf(error)).catch(() => undefined);
     throw interrupted(error, runId, done, chunks.length);
   }
   return getRun(db, runId);

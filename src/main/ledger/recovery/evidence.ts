@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { RecoveryEvidence } from '../../../shared/contract/recovery';
 import { chainBreakMessage } from '../audit/explain';
-import { chainBreaksQuery, type ChainBreakKind } from '../chain';
+import type { ChainBreakKind } from '../chain';
 import type { UserState } from './state';
 
 /** Rows of evidence kept per user: enough to act on, bounded for a plan of a million users. */
@@ -12,9 +12,13 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 /** Chain breaks of these users (the chain's own query, restricted to them). */
 async function chainEvidence(db: Knex, ids: number[]): Promise<Map<number, RecoveryEvidence[]>> {
   const out = new Map<number, RecoveryEvidence[]>();
-  const rows = (await chainBreaksQuery(db, [ids[0]!, ids.at(-1)!])
-    .whereRaw('l.user_id = ANY(?::int[])', [ids])
-    .orderBy(['l.user_id', 'transaction_id'])) as Array<{
+  // Only these users' rows are hashed (a range from the first to the last would hash every user
+  // in between, most of them clean); the database remembers who it found intact, so apply does
+  // not hash their rows again unless they changed.
+  const rows = (await db
+    .from(db.raw('pointkeeper_recovery_chain_evidence(?::int[]) AS l', [ids]))
+    .select('l.user_id', 'l.transaction_id', 'l.previous_id', 'l.kind')
+    .orderBy(['l.user_id', 'l.transaction_id'])) as Array<{
     user_id: number;
     transaction_id: number;
     previous_id: number | null;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type {
   RecoveryAction,
+  RecoveryDecision,
   RecoveryPlan,
   RecoveryScope,
   RecoveryTotals,
@@ -10,9 +11,10 @@ import type {
 import type { Progress } from '../../../shared/progress';
 import { AppError } from '../../errors';
 import { decide, storedBalance } from './decide';
-import { readChunk, type ChunkState } from './state';
+import { nextScopeChunk, readScope } from './state';
+import { callWrite } from '../writeApi';
 
-/** Users read per chunk; each applied chunk is one transaction. */
+/** Users per chunk; each applied chunk is one transaction. */
 export const DEFAULT_CHUNK_USERS = 5_000;
 
 export interface RecoveryRequest {
@@ -26,10 +28,10 @@ export interface ScanOptions {
   signal?: AbortSignal;
 }
 
-/** A chunk as the plan saw it: apply reads the same users again and expects the same state. */
-export interface ChunkMark {
-  afterId: number;
-  state: ChunkState;
+/** What apply changes in one chunk: these users, as long as their state still hashes the same. */
+export interface PlannedChunk {
+  ids: number[];
+  stateHash: string;
 }
 
 /** The explicit scope's users, sorted and without repeats; null for 'all' and 'discrepancies'. */
@@ -50,48 +52,32 @@ async function checkUsersExist(db: Knex, ids: number[]): Promise<void> {
   );
 }
 
-async function usersToScan(db: Knex, ids: number[] | null): Promise<number> {
-  if (ids) return ids.length;
-  const row = (await db('users').count({ n: '*' }).first()) as { n: number } | undefined;
-  return Number(row?.n ?? 0);
-}
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The hash apply's recheck compares: the users' state texts in id order (migration 500). */
+export const stateHash = (texts: string[]) => sha256(texts.join(';'));
 
 /**
- * Reads the scope chunk by chunk in user id order and hands each chunk to `visit`. Only one
- * chunk is in memory at a time, so a million users cost what five thousand do.
+ * One hash for the whole plan: the action, the scope, what the preview saw beyond the chunks
+ * (`extra`: the scope's size and every unclean user's state and decision, quarantined ones
+ * included) and every chunk's users and state. It is also the key of the stored plan, and apply
+ * recomputes it from what is stored, so a stored plan cannot say anything else.
  */
-export async function scanScope(
-  db: Knex,
-  request: RecoveryRequest,
-  options: ScanOptions,
-  visit: (chunk: ChunkMark) => Promise<void> | void,
-): Promise<void> {
-  const ids = scopeIds(request.scope);
-  if (ids) await checkUsersExist(db, ids);
-  const size = options.chunkSize ?? DEFAULT_CHUNK_USERS;
-  const total = await usersToScan(db, ids);
-  let afterId = 0;
-  let done = 0;
-  for (;;) {
-    if (options.signal?.aborted) throw new AppError('CANCELLED', 'Cancelled while reading the users.');
-    const state = await readChunk(db, { afterId, size, ids, onlyUnclean: request.scope === 'discrepancies' });
-    if (state.lastId === null) return;
-    await visit({ afterId, state });
-    done += state.seen;
-    options.progress?.({ done: Math.min(done, total), total, message: 'users checked' });
-    afterId = state.lastId;
-  }
-}
-
-/** One hash for the whole plan: the action, the scope and every chunk's bounds and state. */
-export function planFingerprint(request: RecoveryRequest, chunks: ChunkMark[]): string {
+export function planFingerprint(request: RecoveryRequest, extra: string, chunks: PlannedChunk[]): string {
   const hash = createHash('sha256');
   hash.update(
-    JSON.stringify(['pointkeeper-recovery-1', request.action, scopeIds(request.scope) ?? request.scope]),
+    JSON.stringify([
+      'pointkeeper-recovery-2',
+      request.action,
+      scopeIds(request.scope) ?? request.scope,
+      extra,
+    ]),
   );
-  for (const c of chunks) hash.update(`\n${c.afterId}:${c.state.lastId}:${c.state.fingerprint}`);
+  for (const c of chunks) hash.update(`\n${c.ids.join(',')}:${c.stateHash}`);
   return hash.digest('hex');
 }
+
+const SKIPPED: ReadonlySet<RecoveryDecision> = new Set(['blocked_negative', 'investigate']);
 
 export const emptyTotals = (): RecoveryTotals => ({
   usersInScope: 0,
@@ -145,31 +131,67 @@ export function count(totals: RecoveryTotals, user: UserRecoveryPlan, before: nu
 
 /**
  * The dry run: every user the action would change, each column before → after, each
- * transaction it would create, totals, and the fingerprint apply checks. Writes nothing.
+ * transaction it would create, totals, and the fingerprint apply checks. The scope is read in
+ * one set-based pass; the chunks apply will write are stored under the fingerprint
+ * (recovery_plans), which is all the preview writes.
  */
 export async function planRecovery(
   db: Knex,
   input: RecoveryRequest & { limit: number },
   options: ScanOptions = {},
 ): Promise<RecoveryPlan> {
-  const chunks: ChunkMark[] = [];
+  const ids = scopeIds(input.scope);
+  if (ids) await checkUsersExist(db, ids);
+  const size = options.chunkSize ?? DEFAULT_CHUNK_USERS;
   const totals = emptyTotals();
   const users: UserRecoveryPlan[] = [];
+  const chunks: PlannedChunk[] = [];
+  const extra = createHash('sha256');
   let listed = 0;
-  await scanScope(db, input, options, (chunk) => {
-    chunks.push({ afterId: chunk.afterId, state: { ...chunk.state, unclean: [] } });
-    totals.chunks++;
-    totals.usersInScope += chunk.state.inScope;
-    for (const state of chunk.state.unclean) {
-      const user = decide(input.action, state);
-      count(totals, user, storedBalance(state));
-      if (listed++ < input.limit) users.push(user);
-    }
-  });
+  await db.transaction(
+    async (trx) => {
+      const scope = await readScope(trx, { ids, size, onlyUnclean: input.scope === 'discrepancies' });
+      totals.usersInScope = scope.inScope;
+      extra.update(`${scope.inScope}`);
+      let done = 0;
+      options.progress?.({ done, total: scope.unclean, message: 'users checked' });
+      for (let chunk = await nextScopeChunk(trx, -1); chunk; chunk = await nextScopeChunk(trx, chunk.chunk)) {
+        if (options.signal?.aborted) throw new AppError('CANCELLED', 'Cancelled while reading the users.');
+        const targets: string[] = [];
+        const targetIds: number[] = [];
+        for (const { state, stateText } of chunk.users) {
+          const user = decide(input.action, state);
+          count(totals, user, storedBalance(state));
+          if (listed++ < input.limit) users.push(user);
+          extra.update(
+            `\n${stateText}:${user.decision}:${user.evidence.map((e) => `${e.kind}/${e.transactionId}`).join(',')}`,
+          );
+          // Blocked and quarantined users are left out: nothing unexplained is applied.
+          if (SKIPPED.has(user.decision)) continue;
+          targets.push(stateText);
+          targetIds.push(state.userId);
+        }
+        if (targetIds.length > 0) chunks.push({ ids: targetIds, stateHash: stateHash(targets) });
+        done += chunk.users.length;
+        options.progress?.({ done, total: scope.unclean, message: 'users checked' });
+      }
+    },
+    { isolationLevel: 'repeatable read' },
+  );
+  totals.chunks = chunks.length;
+  const extraHash = extra.digest('hex');
+  const fingerprint = planFingerprint(input, extraHash, chunks);
+  await callWrite(db, 'pointkeeper_recovery_plan_save(?, ?, ?::jsonb, ?, ?::jsonb)', [
+    fingerprint,
+    input.action,
+    JSON.stringify(input.scope),
+    extraHash,
+    JSON.stringify(chunks.map((c) => ({ ids: c.ids, hash: c.stateHash }))),
+  ]);
   return {
     action: input.action,
     scope: input.scope,
-    fingerprint: planFingerprint(input, chunks),
+    fingerprint,
     computedAt: new Date().toISOString(),
     totals,
     users,

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import type { RecoveryEvidence } from '../../../shared/contract/recovery';
-import { logTotalsQuery } from '../logTotals';
 import { attachEvidence } from './evidence';
 
 /**
@@ -25,27 +24,19 @@ export interface UserState {
   evidence: RecoveryEvidence[];
 }
 
-export interface ChunkState {
-  /** The highest user id the chunk read; null when no user is left after `afterId`. */
-  lastId: number | null;
-  /** Users the chunk read. */
-  seen: number;
-  /** Users of the chunk in the scope (every user, or only the unclean ones). */
-  inScope: number;
-  /** sha256 of the in-scope users' state, in id order. */
-  fingerprint: string;
-  /** In-scope users whose copies disagree with the log, in id order. */
-  unclean: UserState[];
+/** An unclean user as the preview's pass saw them: the state, and the same state as text. */
+export interface ScopedUser {
+  chunk: number;
+  /**
+   * The text apply's recheck hashes under the lock (pointkeeper_recovery_apply_chunk, migration
+   * 500, builds the same text): equal texts mean the user is exactly as previewed.
+   */
+  stateText: string;
+  state: UserState;
 }
 
-export interface ChunkQuery {
-  afterId: number;
-  size: number;
-  /** Only these users, sorted (an explicit scope); otherwise every user. */
-  ids: number[] | null;
-  /** The 'discrepancies' scope: only unclean users count (and are fingerprinted). */
-  onlyUnclean: boolean;
-}
+/** The scope's unclean users, read once into a table of the preview's own transaction. */
+const SCOPE_TABLE = 'pk_recovery_scope';
 
 const utc = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -59,71 +50,97 @@ const CLEAN = `CASE WHEN has_row
        AND last_earned_at IS NOT DISTINCT FROM le AND rewards = points AND s >= 0
   ELSE n = 0 AND rewards = 0 END`;
 
-const CHUNK_SQL = `
-  WITH u AS MATERIALIZED (
-    SELECT id, rewards FROM users WHERE %USERS% ORDER BY id LIMIT ?
-  ), t AS (%LOG_TOTALS%
+/**
+ * The whole scope in one statement: one aggregate of the log (which the server runs with its
+ * parallel workers for 'all' and 'discrepancies'), joined to the copies; every in-scope user
+ * numbered into chunks of `size` by id, and only the unclean ones kept.
+ */
+function scopeSql(size: number, ids: boolean, onlyUnclean: boolean): string {
+  return `
+  WITH t AS (
+    SELECT user_id, count(*)::bigint AS n, sum(points)::bigint AS s,
+           coalesce(sum(points) FILTER (WHERE points > 0), 0)::bigint AS e,
+           coalesce(-sum(points) FILTER (WHERE points < 0), 0)::bigint AS r,
+           max(created_at) FILTER (WHERE points > 0) AS le, max(created_at) AS la
+    FROM points_transactions ${ids ? 'WHERE user_id = ANY(?::int[])' : ''} GROUP BY user_id
   ), s AS (
-    SELECT u.id, u.rewards, up.user_id IS NOT NULL AS has_row, up.points, up.total_earned,
-           up.total_redeemed, up.last_earned_at, coalesce(t.tx_count, 0) AS n, coalesce(t.balance, 0) AS s,
-           coalesce(t.credits, 0) AS e, coalesce(t.debits, 0) AS r, t.last_earned_at AS le, t.last_at AS la
-    FROM u LEFT JOIN user_points up ON up.user_id = u.id LEFT JOIN t ON t.user_id = u.id
+    SELECT u.id, u.rewards, up.user_id IS NOT NULL AS has_row, up.points, up.total_earned, up.total_redeemed,
+           up.last_earned_at, coalesce(t.n, 0) AS n, coalesce(t.s, 0) AS s, coalesce(t.e, 0) AS e,
+           coalesce(t.r, 0) AS r, t.le, t.la
+    FROM users u LEFT JOIN user_points up ON up.user_id = u.id LEFT JOIN t ON t.user_id = u.id
+    ${ids ? 'WHERE u.id = ANY(?::int[])' : ''}
   ), c AS (
     SELECT s.*, NOT (${CLEAN}) AS unclean FROM s
+  ), n AS (
+    SELECT c.*, ((row_number() OVER (ORDER BY id) - 1) / ${size})::int AS chunk, count(*) OVER () AS in_scope
+    FROM c ${onlyUnclean ? 'WHERE unclean' : ''}
   )
-  SELECT (SELECT max(id) FROM u) AS last_id, (SELECT count(*) FROM u)::int AS seen, count(*)::int AS in_scope,
-    encode(sha256(convert_to(coalesce(string_agg(json_build_array(id, rewards, has_row, points,
-      total_earned, total_redeemed, ${utc('last_earned_at')}, n, s, e, r, ${utc('le')}, ${utc('la')})::text, ';'
-      ORDER BY id), ''), 'UTF8')), 'hex') AS fingerprint,
-    coalesce(json_agg(json_build_object('userId', id, 'rewards', rewards, 'hasRow', has_row,
-      'points', points, 'totalEarned', total_earned, 'totalRedeemed', total_redeemed,
-      'lastEarnedAt', ${utc('last_earned_at')}, 'logCount', n, 'logSum', s, 'logEarned', e,
-      'logRedeemed', r, 'logLastEarnedAt', ${utc('le')}) ORDER BY id) FILTER (WHERE unclean), '[]') AS unclean
-  FROM c WHERE NOT ? OR unclean`;
+  SELECT id, chunk, in_scope,
+    json_build_array(id, rewards, has_row, points, total_earned, total_redeemed, ${utc('last_earned_at')},
+      n, s, e, r, ${utc('le')}, ${utc('la')})::text AS state_text,
+    json_build_object('userId', id, 'rewards', rewards, 'hasRow', has_row, 'points', points,
+      'totalEarned', total_earned, 'totalRedeemed', total_redeemed, 'lastEarnedAt', ${utc('last_earned_at')},
+      'logCount', n, 'logSum', s, 'logEarned', e, 'logRedeemed', r, 'logLastEarnedAt', ${utc('le')}) AS state
+  FROM n WHERE unclean`;
+}
 
-/** One chunk of users after `afterId`, in id order: their fingerprint and the unclean ones. */
-export async function readChunk(db: Knex, q: ChunkQuery): Promise<ChunkState> {
-  // An explicit scope reads exactly its next ids; otherwise the next users by id. Either way
-  // both sides use an index: the users' primary key and the log's (user_id, …) indexes.
-  const chunkIds = q.ids ? q.ids.filter((id) => id > q.afterId).slice(0, q.size) : null;
-  // The log's side comes from logTotals, the one aggregate the audit and the scan use too.
-  const totals = (
-    chunkIds
-      ? logTotalsQuery(db).whereRaw('user_id = ANY(?::int[])', [chunkIds])
-      : logTotalsQuery(db).where('user_id', '>', q.afterId).whereRaw('user_id <= (SELECT max(id) FROM u)')
-  ).toSQL();
-  const sql = CHUNK_SQL.replace('%USERS%', chunkIds ? 'id = ANY(?::int[])' : 'id > ?').replace(
-    '%LOG_TOTALS%',
-    totals.sql,
+/**
+ * Reads the scope once (inside `trx`, which should be REPEATABLE READ so every later read sees
+ * the same data): the unclean users go into a table of the transaction, indexed by chunk.
+ * Returns how many users are in scope and how many of them are unclean.
+ */
+export async function readScope(
+  trx: Knex.Transaction,
+  q: { ids: number[] | null; size: number; onlyUnclean: boolean },
+): Promise<{ inScope: number; unclean: number }> {
+  if (!Number.isSafeInteger(q.size) || q.size < 1) throw new Error(`Bad chunk size ${q.size}`);
+  const sql = scopeSql(q.size, q.ids !== null, q.onlyUnclean);
+  if (q.ids) {
+    // Bound ids: INSERT … SELECT takes parameters (CREATE TABLE AS does not); an explicit scope
+    // reads its users by index, so it has no use for parallel workers anyway.
+    const shape = sql.replaceAll('?::int[]', `'{}'::int[]`);
+    await trx.raw(`CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS ${shape} WITH NO DATA`, [SCOPE_TABLE]);
+    await trx.raw(`INSERT INTO ?? ${sql}`, [SCOPE_TABLE, q.ids, q.ids]);
+  } else {
+    // CREATE TABLE AS, not INSERT … SELECT: only the former may use parallel workers.
+    await trx.raw(`CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS ${sql}`, [SCOPE_TABLE]);
+  }
+  await trx.raw('CREATE INDEX ON ?? (chunk, id)', [SCOPE_TABLE]);
+  const row = (
+    await trx.raw('SELECT count(*)::int AS unclean, max(in_scope)::int AS in_scope FROM ??', [SCOPE_TABLE])
+  ).rows[0] as { unclean: number; in_scope: number | null };
+  let inScope = row.in_scope;
+  if (inScope === null) {
+    // No unclean user: the count comes from the scope itself.
+    inScope = q.onlyUnclean
+      ? 0
+      : q.ids
+        ? q.ids.length
+        : Number(((await trx('users').count({ n: '*' }).first()) as { n: number | string }).n);
+  }
+  return { inScope, unclean: row.unclean };
+}
+
+/**
+ * The next chunk (after `afterChunk`) that has unclean users, in id order, with the evidence
+ * against each attached; null when none is left.
+ */
+export async function nextScopeChunk(
+  trx: Knex.Transaction,
+  afterChunk: number,
+): Promise<{ chunk: number; users: ScopedUser[] } | null> {
+  const rows = (
+    await trx.raw(
+      `SELECT chunk, state_text, state FROM ??
+       WHERE chunk = (SELECT min(chunk) FROM ?? WHERE chunk > ?) ORDER BY id`,
+      [SCOPE_TABLE, SCOPE_TABLE, afterChunk],
+    )
+  ).rows as Array<{ chunk: number; state_text: string; state: UserState }>;
+  if (rows.length === 0) return null;
+  const users = rows.map((r) => ({ chunk: r.chunk, stateText: r.state_text, state: r.state }));
+  await attachEvidence(
+    trx,
+    users.map((u) => u.state),
   );
-  const result = await db.raw(sql, [chunkIds ?? q.afterId, q.size, ...totals.bindings, q.onlyUnclean]);
-  const row = result.rows[0] as {
-    last_id: number | null;
-    seen: number;
-    in_scope: number;
-    fingerprint: string;
-    unclean: UserState[];
-  };
-  await attachEvidence(db, row.unclean);
-  return {
-    lastId: row.last_id,
-    seen: row.seen,
-    inScope: row.in_scope,
-    fingerprint: row.fingerprint,
-    unclean: row.unclean,
-  };
-}
-
-/** The state of exactly these users (every one, clean or not), in id order. */
-export async function readUsers(db: Knex, ids: number[]): Promise<ChunkState> {
-  const sorted = [...ids].sort((a, b) => a - b);
-  return readChunk(db, { afterId: 0, size: sorted.length, ids: sorted, onlyUnclean: false });
-}
-
-/** Every user (of the given ones) whose copies still disagree with the log. */
-export async function stillUnclean(db: Knex, ids: number[]): Promise<number[]> {
-  if (ids.length === 0) return [];
-  const sorted = [...ids].sort((a, b) => a - b);
-  const state = await readChunk(db, { afterId: 0, size: sorted.length, ids: sorted, onlyUnclean: true });
-  return state.unclean.map((u) => u.userId);
+  return { chunk: rows[0]!.chunk, users };
 }
