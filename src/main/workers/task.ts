@@ -1,0 +1,135 @@
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../errors';
+import { fromWorkerSchema, type FromWorker, type ToWorker, type WorkerStart } from './protocol';
+import { workerEntry } from './location';
+
+export interface TaskOptions {
+  /** Called for each output piece the job sends back, in order. */
+  onOutput?: (payload: unknown) => void;
+  /** Input pieces sent but not yet handled before send() waits: bounds the worker's queue. */
+  inFlight?: number;
+  signal?: AbortSignal;
+}
+
+type Waiter = { resolve: () => void; reject: (error: Error) => void };
+
+/**
+ * One job in a worker thread of its own: the main process feeds it input pieces (at most
+ * `inFlight` unhandled at once, so a fast producer cannot fill the worker's memory) and awaits its
+ * result. A worker that throws, posts something unexpected or exits early rejects the pending
+ * send()/finish() with a clear AppError; nothing waits forever. Transactions stay in the caller:
+ * the worker only computes (and writes a file descriptor it is given).
+ */
+export class WorkerTask {
+  private readonly worker: Worker;
+  private seq = 0;
+  private acked = 0;
+  private wantsMore = true;
+  private failure: Error | null = null;
+  private result: { value: unknown } | null = null;
+  private waiters: Waiter[] = [];
+  private readonly inFlight: number;
+
+  constructor(
+    private readonly job: string,
+    init: unknown,
+    private readonly options: TaskOptions = {},
+  ) {
+    this.inFlight = options.inFlight ?? 4;
+    const start: WorkerStart = { job, init };
+    this.worker = new Worker(workerEntry(), { workerData: start });
+    this.worker.on('message', (raw) => this.receive(raw));
+    this.worker.on('error', (error: Error) =>
+      this.fail(new AppError('INTERNAL', `The ${job} worker failed: ${error.message}`)),
+    );
+    this.worker.on('exit', (code) => {
+      if (!this.result)
+        this.fail(
+          new AppError('INTERNAL', `The ${job} worker stopped before finishing (exit code ${code}).`),
+        );
+    });
+    options.signal?.addEventListener('abort', () => this.fail(new AppError('CANCELLED', 'Cancelled.')), {
+      once: true,
+    });
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = fromWorkerSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.fail(new AppError('INTERNAL', `The ${this.job} worker sent an unexpected message.`));
+      return;
+    }
+    const message: FromWorker = parsed.data;
+    if (message.type === 'ack') {
+      this.acked = Math.max(this.acked, message.seq);
+      this.wantsMore &&= message.more;
+    } else if (message.type === 'output') this.options.onOutput?.(message.payload);
+    else if (message.type === 'done') this.result = { value: message.result };
+    else this.fail(new AppError(message.code, message.message));
+    this.wake();
+  }
+
+  private fail(error: Error): void {
+    if (this.failure || this.result) return;
+    this.failure = error;
+    void this.worker.terminate();
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      if (this.failure) w.reject(this.failure);
+      else w.resolve();
+    }
+  }
+
+  private async until(ready: () => boolean): Promise<void> {
+    while (!ready()) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Sends one input piece; false once the job has said it wants no more (stop producing). */
+  async send(payload: unknown, transfer: ArrayBuffer[] = []): Promise<boolean> {
+    if (this.failure) throw this.failure;
+    if (!this.wantsMore) return false;
+    const message: ToWorker = { type: 'input', seq: ++this.seq, payload };
+    this.worker.postMessage(message, transfer);
+    await this.until(() => this.seq - this.acked < this.inFlight || this.result !== null);
+    return this.wantsMore;
+  }
+
+  /** Ends the input and waits for the job's result. */
+  async finish(): Promise<unknown> {
+    if (this.failure) throw this.failure;
+    const message: ToWorker = { type: 'end' };
+    this.worker.postMessage(message);
+    await this.until(() => this.result !== null);
+    return this.result!.value;
+  }
+
+  /** Stops the worker (after a failure on the main side, or a cancel). */
+  async abort(): Promise<void> {
+    this.fail(new AppError('CANCELLED', `The ${this.job} work was stopped.`));
+    await this.worker.terminate();
+  }
+}
+
+/** Runs `work` with a task and always stops its thread afterwards, whatever happened. */
+export async function withWorker<T>(
+  job: string,
+  init: unknown,
+  options: TaskOptions,
+  work: (task: WorkerTask) => Promise<T>,
+): Promise<T> {
+  const task = new WorkerTask(job, init, options);
+  try {
+    return await work(task);
+  } finally {
+    await task.abort();
+  }
+}
