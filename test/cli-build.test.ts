@@ -25,9 +25,7 @@ describe('the built command line', () => {
   }, 180_000);
 
   it('ships the worker threads’ entry beside it, and the entry runs a job as plain JavaScript', async () => {
-    const worker = new Worker(join(outDir, 'pointkeeper-worker.js'), {
-      workerData: { job: 'probe', init: { failAt: 'never' } },
-    });
+    const worker = new Worker(join(outDir, 'pointkeeper-worker.js'));
     const messages: unknown[] = [];
     const done = new Promise<unknown>((resolve, reject) => {
       worker.on('message', (m: { type: string; result?: unknown }) => {
@@ -36,6 +34,7 @@ describe('the built command line', () => {
       });
       worker.on('error', reject);
     });
+    worker.postMessage({ type: 'start', job: 'probe', init: { failAt: 'never' } });
     worker.postMessage({ type: 'input', seq: 1, payload: 40 });
     worker.postMessage({ type: 'input', seq: 2, payload: 2 });
     worker.postMessage({ type: 'end' });

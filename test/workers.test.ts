@@ -69,4 +69,19 @@ describe('worker threads', () => {
       message: 'The worker has no job called no-such-job.',
     });
   });
+
+  it('keeps a thread whose job ended cleanly for the next job, and never one that failed', async () => {
+    const first = new WorkerTask('probe', { failAt: 'never' });
+    await first.send(1);
+    await first.finish();
+    await first.abort();
+    const second = new WorkerTask('probe', { failAt: 'end' });
+    expect(second.threadId).toBe(first.threadId);
+    await expect(second.finish()).rejects.toMatchObject({ code: 'INTERNAL' });
+    await second.abort();
+    const third = new WorkerTask('probe', { failAt: 'never' });
+    expect(third.threadId).not.toBe(second.threadId);
+    expect(await third.finish()).toEqual({ sum: 0 });
+    await third.abort();
+  });
 });

@@ -1,30 +1,30 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { AppError } from '../errors';
+import { backupReadJob } from '../ledger/backup/readJob';
 import { startReportJob } from '../reports/job';
 import { probeJob } from './probe';
-import {
-  toWorkerSchema,
-  workerStartSchema,
-  type FromWorker,
-  type JobSession,
-  type JobStarter,
-} from './protocol';
+import { toWorkerSchema, type FromWorker, type JobSession, type JobStarter, type ToWorker } from './protocol';
 
 /**
- * A worker thread's entry: it starts the job named in workerData and feeds it the main process's
- * messages one at a time, in order. Any throw is posted back as an error (an AppError keeps its
- * code and message; anything else is INTERNAL with its message) and the thread ends.
+ * A worker thread's entry: it runs the jobs the main process starts, one after another, feeding
+ * each its messages one at a time, in order. Any throw is posted back as an error (an AppError
+ * keeps its code and message; anything else is INTERNAL with its message) and the thread ends:
+ * only a thread whose jobs all ended cleanly is used again.
  */
 const JOBS: Record<string, JobStarter> = {
   probe: probeJob,
   report: startReportJob,
+  'backup-read': backupReadJob,
 };
 
 const port = parentPort;
 if (!port) throw new Error('entry.ts runs only as a worker thread.');
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
+let failed = false;
 function reportFailure(error: unknown): void {
+  if (failed) return;
+  failed = true;
   post(
     error instanceof AppError
       ? { type: 'error', code: error.code, message: error.message }
@@ -37,34 +37,38 @@ function reportFailure(error: unknown): void {
   port!.close();
 }
 
-async function main(): Promise<void> {
-  const start = workerStartSchema.safeParse(workerData);
-  if (!start.success) throw new AppError('INTERNAL', 'The worker was started without a job.');
-  const starter = JOBS[start.data.job];
-  if (!starter) throw new AppError('INTERNAL', `The worker has no job called ${start.data.job}.`);
-  let session: JobSession | null = null;
-  const ready = Promise.resolve(
-    starter(start.data.init, { output: (payload, transfer) => post({ type: 'output', payload }, transfer) }),
-  ).then((s) => (session = s));
-  // Messages are handled strictly in order: each waits for the one before it.
-  let chain: Promise<unknown> = ready;
-  port!.on('message', (raw: unknown) => {
-    chain = chain
-      .then(async () => {
-        const parsed = toWorkerSchema.safeParse(raw);
-        if (!parsed.success) throw new AppError('INTERNAL', 'The worker received an unexpected message.');
-        const message = parsed.data;
-        if (message.type === 'input') {
-          const more = await session!.input(message.payload);
-          post({ type: 'ack', seq: message.seq, more });
-        } else {
-          post({ type: 'done', result: await session!.end() });
-          port!.close();
-        }
-      })
-      .catch(reportFailure);
-  });
-  await ready;
+let session: JobSession | null = null;
+
+async function handle(message: ToWorker): Promise<void> {
+  if (message.type === 'start') {
+    const starter = JOBS[message.job];
+    if (!starter) throw new AppError('INTERNAL', `The worker has no job called ${message.job}.`);
+    session = await starter(message.init, {
+      output: (payload, transfer) => post({ type: 'output', payload }, transfer),
+      fail: reportFailure,
+    });
+    return;
+  }
+  if (!session) throw new AppError('INTERNAL', 'The worker received input before a job.');
+  if (message.type === 'input') {
+    const more = await session.input(message.payload);
+    post({ type: 'ack', seq: message.seq, more });
+  } else {
+    const result = await session.end();
+    session = null;
+    post({ type: 'done', result });
+  }
 }
 
-main().catch(reportFailure);
+// Messages are handled strictly in order: each waits for the one before it.
+let chain: Promise<unknown> = Promise.resolve();
+port.on('message', (raw: unknown) => {
+  chain = chain
+    .then(() => {
+      if (failed) return;
+      const parsed = toWorkerSchema.safeParse(raw);
+      if (!parsed.success) throw new AppError('INTERNAL', 'The worker received an unexpected message.');
+      return handle(parsed.data);
+    })
+    .catch(reportFailure);
+});

@@ -7,12 +7,9 @@ import { ERROR_CODES } from '../../shared/result';
  * error, never a silently wrong file.
  */
 
-/** What a worker is started with (workerData): which job, and that job's own start-up input. */
-export const workerStartSchema = z.object({ job: z.string().min(1), init: z.unknown() });
-export type WorkerStart = z.infer<typeof workerStartSchema>;
-
-/** Main → worker: a piece of the job's input, or its end. */
+/** Main → worker: a job to start (which, and its own start-up input), a piece of its input, its end. */
 export const toWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('start'), job: z.string().min(1), init: z.unknown() }),
   z.object({ type: z.literal('input'), seq: z.number().int(), payload: z.unknown() }),
   z.object({ type: z.literal('end') }),
 ]);
@@ -38,6 +35,8 @@ export interface JobSession {
 /** What a job may send back while it runs (converted bytes, for example). */
 export interface JobOutput {
   output(payload: unknown, transfer?: ArrayBuffer[]): void;
+  /** A failure outside input()/end() (work the job does at its own pace): posted, and the thread ends. */
+  fail(error: unknown): void;
 }
 
 export type JobStarter = (init: unknown, out: JobOutput) => Promise<JobSession> | JobSession;

@@ -1,10 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError } from '../errors';
-import { fromWorkerSchema, type FromWorker, type ToWorker, type WorkerStart } from './protocol';
-import { workerEntry } from './location';
+import { fromWorkerSchema, type FromWorker, type ToWorker } from './protocol';
+import { returnWorker, takeWorker } from './pool';
 
 export interface TaskOptions {
-  /** Called for each output piece the job sends back, in order. */
+  /** Called for each output piece the job sends back, in order (else nextOutput() takes them). */
   onOutput?: (payload: unknown) => void;
   /** Input pieces sent but not yet handled before send() waits: bounds the worker's queue. */
   inFlight?: number;
@@ -28,7 +28,9 @@ export class WorkerTask {
   private failure: Error | null = null;
   private result: { value: unknown } | null = null;
   private waiters: Waiter[] = [];
+  private outputs: unknown[] = [];
   private readonly inFlight: number;
+  private released = false;
 
   constructor(
     private readonly job: string,
@@ -36,8 +38,9 @@ export class WorkerTask {
     private readonly options: TaskOptions = {},
   ) {
     this.inFlight = options.inFlight ?? 4;
-    const start: WorkerStart = { job, init };
-    this.worker = new Worker(workerEntry(), { workerData: start });
+    this.worker = takeWorker();
+    const start: ToWorker = { type: 'start', job, init };
+    this.worker.postMessage(start);
     this.worker.on('message', (raw) => this.receive(raw));
     this.worker.on('error', (error: Error) =>
       this.fail(new AppError('INTERNAL', `The ${job} worker failed: ${error.message}`)),
@@ -48,9 +51,14 @@ export class WorkerTask {
           new AppError('INTERNAL', `The ${job} worker stopped before finishing (exit code ${code}).`),
         );
     });
-    options.signal?.addEventListener('abort', () => this.fail(new AppError('CANCELLED', 'Cancelled.')), {
-      once: true,
-    });
+    const cancel = () => this.fail(new AppError('CANCELLED', `The ${job} work was cancelled.`));
+    if (options.signal?.aborted) cancel();
+    else options.signal?.addEventListener('abort', cancel, { once: true });
+  }
+
+  /** The thread running this job (a thread that ended its last job cleanly runs the next one). */
+  get threadId(): number {
+    return this.worker.threadId;
   }
 
   private receive(raw: unknown): void {
@@ -63,8 +71,10 @@ export class WorkerTask {
     if (message.type === 'ack') {
       this.acked = Math.max(this.acked, message.seq);
       this.wantsMore &&= message.more;
-    } else if (message.type === 'output') this.options.onOutput?.(message.payload);
-    else if (message.type === 'done') this.result = { value: message.result };
+    } else if (message.type === 'output') {
+      if (this.options.onOutput) this.options.onOutput(message.payload);
+      else this.outputs.push(message.payload);
+    } else if (message.type === 'done') this.result = { value: message.result };
     else this.fail(new AppError(message.code, message.message));
     this.wake();
   }
@@ -103,6 +113,18 @@ export class WorkerTask {
     return this.wantsMore;
   }
 
+  /**
+   * The next output piece the job sent, in order, for a job that produces at its own pace (it
+   * waits for the caller's send() as credit). A failure rejects it; so does a job that finished
+   * without sending one more.
+   */
+  async nextOutput(): Promise<unknown> {
+    await this.until(() => this.outputs.length > 0 || this.result !== null);
+    if (this.outputs.length === 0)
+      throw new AppError('INTERNAL', `The ${this.job} worker finished without its last output.`);
+    return this.outputs.shift();
+  }
+
   /** Ends the input and waits for the job's result. */
   async finish(): Promise<unknown> {
     if (this.failure) throw this.failure;
@@ -112,10 +134,15 @@ export class WorkerTask {
     return this.result!.value;
   }
 
-  /** Stops the worker (after a failure on the main side, or a cancel). */
+  /** Ends the task: a thread that finished cleanly is kept for the next job, any other is stopped. */
   async abort(): Promise<void> {
+    if (this.result && !this.failure && !this.released) {
+      this.released = true;
+      returnWorker(this.worker);
+      return;
+    }
     this.fail(new AppError('CANCELLED', `The ${this.job} work was stopped.`));
-    await this.worker.terminate();
+    if (!this.released) await this.worker.terminate();
   }
 }
 
