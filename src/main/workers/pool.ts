@@ -22,7 +22,6 @@ export function takeWorker(): Worker {
 }
 
 export function returnWorker(worker: Worker): void {
-  worker.removeAllListeners();
   if (idle.length >= MAX_IDLE) {
     void worker.terminate();
     return;

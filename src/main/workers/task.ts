@@ -41,20 +41,23 @@ export class WorkerTask {
     this.worker = takeWorker();
     const start: ToWorker = { type: 'start', job, init };
     this.worker.postMessage(start);
-    this.worker.on('message', (raw) => this.receive(raw));
-    this.worker.on('error', (error: Error) =>
-      this.fail(new AppError('INTERNAL', `The ${job} worker failed: ${error.message}`)),
-    );
-    this.worker.on('exit', (code) => {
-      if (!this.result)
-        this.fail(
-          new AppError('INTERNAL', `The ${job} worker stopped before finishing (exit code ${code}).`),
-        );
-    });
+    this.worker.on('message', this.onMessage);
+    this.worker.on('error', this.onError);
+    this.worker.on('exit', this.onExit);
     const cancel = () => this.fail(new AppError('CANCELLED', `The ${job} work was cancelled.`));
     if (options.signal?.aborted) cancel();
     else options.signal?.addEventListener('abort', cancel, { once: true });
   }
+
+  private readonly onMessage = (raw: unknown) => this.receive(raw);
+  private readonly onError = (error: Error) =>
+    this.fail(new AppError('INTERNAL', `The ${this.job} worker failed: ${error.message}`));
+  private readonly onExit = (code: number) => {
+    if (!this.result)
+      this.fail(
+        new AppError('INTERNAL', `The ${this.job} worker stopped before finishing (exit code ${code}).`),
+      );
+  };
 
   /** The thread running this job (a thread that ended its last job cleanly runs the next one). */
   get threadId(): number {
@@ -138,6 +141,10 @@ export class WorkerTask {
   async abort(): Promise<void> {
     if (this.result && !this.failure && !this.released) {
       this.released = true;
+      // Only this task's own listeners: removeAllListeners() would take Node's internal ones too.
+      this.worker.off('message', this.onMessage);
+      this.worker.off('error', this.onError);
+      this.worker.off('exit', this.onExit);
       returnWorker(this.worker);
       return;
     }
