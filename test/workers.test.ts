@@ -84,4 +84,15 @@ describe('worker threads', () => {
     expect(await third.finish()).toEqual({ sum: 0 });
     await third.abort();
   });
+
+  it('keeps a thread after a refusal of bad input: the next job runs on it, from a clean start', async () => {
+    const refused = new WorkerTask('probe', { failAt: 'never' }, { inFlight: 1 });
+    await expect(refused.send('not a number')).rejects.toMatchObject({ code: 'VALIDATION' });
+    await refused.abort();
+    const next = new WorkerTask('probe', { failAt: 'never' });
+    expect(next.threadId).toBe(refused.threadId);
+    await next.send(2);
+    expect(await next.finish()).toEqual({ sum: 2 });
+    await next.abort();
+  });
 });

@@ -8,8 +8,8 @@ import { toWorkerSchema, type FromWorker, type JobSession, type JobStarter, type
 /**
  * A worker thread's entry: it runs the jobs the main process starts, one after another, feeding
  * each its messages one at a time, in order. Any throw is posted back as an error (an AppError
- * keeps its code and message; anything else is INTERNAL with its message) and the thread ends:
- * only a thread whose jobs all ended cleanly is used again.
+ * keeps its code and message; anything else is INTERNAL with its message); the job's remaining
+ * input is dropped, and the thread waits for the next start.
  */
 const JOBS: Record<string, JobStarter> = {
   probe: probeJob,
@@ -21,10 +21,18 @@ const port = parentPort;
 if (!port) throw new Error('entry.ts runs only as a worker thread.');
 const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
-let failed = false;
+/** The current job failed: its remaining input is dropped until the next start. */
+let jobFailed = false;
+let session: JobSession | null = null;
+
+/**
+ * A job's failure: posted once, and the thread stays ready for the next job (the job's own work
+ * has stopped: it threw). The main process decides whether to use the thread again.
+ */
 function reportFailure(error: unknown): void {
-  if (failed) return;
-  failed = true;
+  if (jobFailed) return;
+  jobFailed = true;
+  session = null;
   post(
     error instanceof AppError
       ? { type: 'error', code: error.code, message: error.message }
@@ -34,13 +42,12 @@ function reportFailure(error: unknown): void {
           message: `The worker failed: ${(error as Error)?.message ?? String(error)}`,
         },
   );
-  port!.close();
 }
-
-let session: JobSession | null = null;
 
 async function handle(message: ToWorker): Promise<void> {
   if (message.type === 'start') {
+    jobFailed = false;
+    session = null;
     const starter = JOBS[message.job];
     if (!starter) throw new AppError('INTERNAL', `The worker has no job called ${message.job}.`);
     session = await starter(message.init, {
@@ -49,6 +56,7 @@ async function handle(message: ToWorker): Promise<void> {
     });
     return;
   }
+  if (jobFailed) return;
   if (!session) throw new AppError('INTERNAL', 'The worker received input before a job.');
   if (message.type === 'input') {
     const more = await session.input(message.payload);
@@ -65,9 +73,12 @@ let chain: Promise<unknown> = Promise.resolve();
 port.on('message', (raw: unknown) => {
   chain = chain
     .then(() => {
-      if (failed) return;
       const parsed = toWorkerSchema.safeParse(raw);
-      if (!parsed.success) throw new AppError('INTERNAL', 'The worker received an unexpected message.');
+      if (!parsed.success) {
+        reportFailure(new AppError('INTERNAL', 'The worker received an unexpected message.'));
+        port.close();
+        return;
+      }
       return handle(parsed.data);
     })
     .catch(reportFailure);

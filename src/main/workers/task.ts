@@ -31,6 +31,8 @@ export class WorkerTask {
   private outputs: unknown[] = [];
   private readonly inFlight: number;
   private released = false;
+  /** The job refused its input (VALIDATION, posted by the worker): the thread itself is sound. */
+  private refused = false;
 
   constructor(
     private readonly job: string,
@@ -78,14 +80,17 @@ export class WorkerTask {
       if (this.options.onOutput) this.options.onOutput(message.payload);
       else this.outputs.push(message.payload);
     } else if (message.type === 'done') this.result = { value: message.result };
-    else this.fail(new AppError(message.code, message.message));
+    else {
+      this.refused = message.code === 'VALIDATION' && !this.failure;
+      this.fail(new AppError(message.code, message.message), !this.refused);
+    }
     this.wake();
   }
 
-  private fail(error: Error): void {
+  private fail(error: Error, stop = true): void {
     if (this.failure || this.result) return;
     this.failure = error;
-    void this.worker.terminate();
+    if (stop) void this.worker.terminate();
     this.wake();
   }
 
@@ -139,7 +144,9 @@ export class WorkerTask {
 
   /** Ends the task: a thread that finished cleanly is kept for the next job, any other is stopped. */
   async abort(): Promise<void> {
-    if (this.result && !this.failure && !this.released) {
+    // A refusal of bad input leaves the thread sound (the job stopped and the entry drops the rest
+    // of its input): the next restore plan need not pay for a new thread.
+    if (((this.result && !this.failure) || this.refused) && !this.released) {
       this.released = true;
       // Only this task's own listeners: removeAllListeners() would take Node's internal ones too.
       this.worker.off('message', this.onMessage);
