@@ -10,11 +10,18 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig({
   build: {
-    ssr: resolve(import.meta.dirname, 'src/main/cli/bin.ts'),
+    ssr: true,
     outDir: resolve(import.meta.dirname, 'out/cli'),
     emptyOutDir: true,
     target: 'node20',
     sourcemap: false,
-    rollupOptions: { output: { format: 'es', entryFileNames: 'index.js' } },
+    rollupOptions: {
+      input: {
+        index: resolve(import.meta.dirname, 'src/main/cli/bin.ts'),
+        // Worker threads start from a file of their own (src/main/workers/location.ts finds it).
+        'pointkeeper-worker': resolve(import.meta.dirname, 'src/main/workers/entry.ts'),
+      },
+      output: { format: 'es', entryFileNames: '[name].js' },
+    },
   },
 });

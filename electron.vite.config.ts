@@ -5,7 +5,13 @@ import { defineConfig } from 'electron-vite';
 export default defineConfig({
   main: {
     build: {
-      rollupOptions: { input: { index: resolve(__dirname, 'src/main/electron/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/electron/index.ts'),
+          // Worker threads start from a file of their own (src/main/workers/location.ts finds it).
+          'pointkeeper-worker': resolve(__dirname, 'src/main/workers/entry.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -18,6 +18,9 @@ export const elements = [
   file('main-base', 'src/main/logger.ts'),
   el('files', 'src/main/files'),
   el('db', 'src/main/db'),
+  // Worker threads: the facility (below the ledger, which uses it) and the entry that runs the jobs.
+  file('worker-entry', 'src/main/workers/entry.ts'),
+  el('workers', 'src/main/workers'),
   el('ledger', 'src/main/ledger'),
   el('reports', 'src/main/reports'),
   el('demo', 'src/main/demo'),
@@ -57,8 +60,11 @@ export const policies = [
   // db: nothing above it (not the contract, not the ledger); the migrations are its own.
   allow('db', ['main-base', 'shared', 'migrations']),
   // The ledger: db and shared only — never api, cli, electron, desktop.
-  allow('ledger', ['db', 'files', ...MAIN_BASE]),
-  allow('reports', ['ledger', 'db', 'files', ...MAIN_BASE]),
+  allow('workers', MAIN_BASE),
+  allow('ledger', ['db', 'files', 'workers', ...MAIN_BASE]),
+  allow('reports', ['ledger', 'db', 'files', 'workers', ...MAIN_BASE]),
+  // The worker entry starts the jobs, which live beside the code they serve.
+  allow('worker-entry', ['workers', 'reports', 'ledger', 'files', ...MAIN_BASE]),
   allow('demo', ['ledger', 'db', ...MAIN_BASE]),
   allow('ports', MAIN_BASE),
   allow('api', ['ports', 'ledger', 'reports', 'demo', 'db', 'files', ...MAIN_BASE]),

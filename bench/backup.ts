@@ -163,7 +163,8 @@ export async function runBench(quick: boolean): Promise<BenchRow[]> {
       await settle(source.connection, dir);
       const exported = await peakRss(async () => {
         const t = performance.now();
-        const r = await source.dispatch('backup.export', { scope: 'full', path: file });
+        // Each round replaces the last round's file (an export never replaces one unasked).
+        const r = await source.dispatch('backup.export', { scope: 'full', path: file, overwrite: true });
         if (!r.ok) throw new Error(r.error.message);
         return (performance.now() - t) / 1000;
       });

@@ -8,10 +8,10 @@ import { scanSummary } from '../ledger/audit/scan';
 import { statement } from '../ledger/audit/statement';
 import { listOperations } from '../ledger/operations';
 import { expiringByMonth } from '../ledger/expiry/run';
-import { writeCsv } from './csv';
 import { writeAtomically } from './file';
+import type { ReportJobInit } from './job';
 import type { Cell, ReportDoc } from './model';
-import { writePdf } from './pdf';
+import { withWorker } from '../workers/task';
 import { formatCount, formatPoints } from '../../shared/format';
 
 type ExportInput = ParsedInput<'report.export'>;
@@ -237,10 +237,36 @@ export async function exportReport(db: Knex, who: WhoAmI, input: ExportInput): P
   let rows = 0;
   const bytes = await writeAtomically(
     input.path,
-    async (out) => {
-      rows = input.format === 'csv' ? await writeCsv(doc, out) : await writePdf(doc, out);
+    async (_out, fd) => {
+      rows = await renderInWorker(doc, input.format, fd);
     },
     input.overwrite,
   );
   return { path: input.path, format: input.format, rows, bytes };
+}
+
+/** Rows handed to the worker per message: large enough that messaging costs little. */
+const ROWS_PER_MESSAGE = 500;
+
+/**
+ * The main process reads the rows (its Knex pool, its transaction) and the report worker renders
+ * them into the open partial file; the main loop only passes batches along.
+ */
+async function renderInWorker(doc: ReportDoc, format: 'csv' | 'pdf', fd: number): Promise<number> {
+  const { rows: source, ...head } = doc;
+  const init: ReportJobInit = { format, fd, head };
+  return withWorker('report', init, {}, async (task) => {
+    let batch: Array<Record<string, Cell>> = [];
+    let more = true;
+    for await (const row of source()) {
+      batch.push(row);
+      if (batch.length < ROWS_PER_MESSAGE) continue;
+      more = await task.send(batch);
+      batch = [];
+      if (!more) break;
+    }
+    if (more && batch.length > 0) await task.send(batch);
+    const result = (await task.finish()) as { rows: number };
+    return result.rows;
+  });
 }

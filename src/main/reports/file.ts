@@ -33,7 +33,7 @@ async function placeWithoutReplacing(partial: string, path: string): Promise<voi
  */
 export async function writeAtomically(
   path: string,
-  write: (out: WriteStream) => Promise<void>,
+  write: (out: WriteStream, fd: number) => Promise<void>,
   overwrite = false,
 ): Promise<number> {
   const folder = dirname(path);
@@ -43,9 +43,9 @@ export async function writeAtomically(
   const out = createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE_MODE });
   let opened = false;
   try {
-    await once(out, 'open');
+    const [fd] = (await once(out, 'open')) as [number];
     opened = true;
-    await write(out);
+    await write(out, fd);
     if (!out.writableEnded) out.end();
     if (!out.closed) await once(out, 'close');
     if (overwrite) await rename(partial, path);

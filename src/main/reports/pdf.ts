@@ -1,6 +1,6 @@
-import type { WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import type { Cell, ReportDoc } from './model';
+import type { Cell, ReportHead, RowSink } from './model';
 
 const MARGIN = 40;
 const ROW_HEIGHT = 14;
@@ -15,7 +15,7 @@ const printable = (v: Cell): string =>
         .replace(/[—–]/g, '-')
         .replace(/[^\x20-\x7E\xA0-\xFF]/g, '?');
 
-function tableHeader(pdf: PDFKit.PDFDocument, doc: ReportDoc, widths: number[]): void {
+function tableHeader(pdf: PDFKit.PDFDocument, doc: ReportHead, widths: number[]): void {
   pdf.font('Helvetica-Bold').fontSize(FONT_SIZE);
   printRow(
     pdf,
@@ -26,7 +26,7 @@ function tableHeader(pdf: PDFKit.PDFDocument, doc: ReportDoc, widths: number[]):
   pdf.font('Helvetica');
 }
 
-function printRow(pdf: PDFKit.PDFDocument, cells: Cell[], doc: ReportDoc, widths: number[]): void {
+function printRow(pdf: PDFKit.PDFDocument, cells: Cell[], doc: ReportHead, widths: number[]): void {
   const y = pdf.y;
   let x = MARGIN;
   cells.forEach((cell, i) => {
@@ -48,7 +48,7 @@ function printRow(pdf: PDFKit.PDFDocument, cells: Cell[], doc: ReportDoc, widths
  * A report as PDF (landscape A4): title, metadata, totals, then the rows as a table whose
  * header repeats on every page. At most doc.pdfRowLimit rows; a note says when there are more.
  */
-export async function writePdf(doc: ReportDoc, out: WriteStream): Promise<number> {
+export async function pdfSink(doc: ReportHead, out: Writable): Promise<RowSink> {
   // Loaded on first use: pdfkit and its fonts are a third of a command's start-up otherwise.
   const { default: PDFDocument } = await import('pdfkit');
   const pdf = new PDFDocument({
@@ -71,34 +71,41 @@ export async function writePdf(doc: ReportDoc, out: WriteStream): Promise<number
   tableHeader(pdf, doc, widths);
   let count = 0;
   let more = false;
-  for await (const row of doc.rows()) {
-    if (count >= doc.pdfRowLimit) {
-      more = true;
-      break;
-    }
-    if (pdf.y + ROW_HEIGHT > pdf.page.height - MARGIN) {
-      pdf.addPage();
-      tableHeader(pdf, doc, widths);
-    }
-    pdf.fontSize(FONT_SIZE);
-    printRow(
-      pdf,
-      doc.columns.map((c) => row[c.key] ?? null),
-      doc,
-      widths,
-    );
-    count++;
-  }
-  if (more || count === 0) {
-    pdf.moveDown(1).fontSize(9);
-    pdf.text(
-      more
-        ? `Only the first ${count.toLocaleString('en-US')} rows are printed; the CSV export has them all.`
-        : 'No rows.',
-      MARGIN,
-    );
-  }
-  pdf.end();
-  await once(out, 'finish');
-  return count;
+  return {
+    async add(rows) {
+      for (const row of rows) {
+        if (count >= doc.pdfRowLimit) {
+          more = true;
+          return false;
+        }
+        if (pdf.y + ROW_HEIGHT > pdf.page.height - MARGIN) {
+          pdf.addPage();
+          tableHeader(pdf, doc, widths);
+        }
+        pdf.fontSize(FONT_SIZE);
+        printRow(
+          pdf,
+          doc.columns.map((c) => row[c.key] ?? null),
+          doc,
+          widths,
+        );
+        count++;
+      }
+      return true;
+    },
+    async finish() {
+      if (more || count === 0) {
+        pdf.moveDown(1).fontSize(9);
+        pdf.text(
+          more
+            ? `Only the first ${count.toLocaleString('en-US')} rows are printed; the CSV export has them all.`
+            : 'No rows.',
+          MARGIN,
+        );
+      }
+      pdf.end();
+      await once(out, 'finish');
+      return count;
+    },
+  };
 }

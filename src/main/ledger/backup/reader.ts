@@ -25,10 +25,12 @@ export interface RowVisit {
   table: BackupTable;
   line: number;
   id: number;
-  /** The row as one JSON object of its columns (version 1: the file's own text; version 2: its
-   * columns' PostgreSQL text), for PostgreSQL to parse. */
-  text: string;
+  /** Version 2: the row's columns' PostgreSQL text as the file holds it (null for NULL). */
+  values: ReadonlyArray<string | null> | null;
+  /** The row as its table's schema passed it (version 1: exactly the file's values). */
   row: Record<string, unknown>;
+  /** The header's columns of this table, in the order of `values`. */
+  columns: readonly string[];
 }
 
 export interface ReadOptions {
@@ -215,12 +217,8 @@ export async function readBackup(path: string, options: ReadOptions): Promise<Re
       lastIdLine = line.n;
     }
     counts[table]++;
-    if (problem === null && options.onRow) {
-      const text = values
-        ? JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, values[i]])))
-        : line.text;
-      await options.onRow({ table, line: line.n, id: row.id, text, row });
-    }
+    if (problem === null && options.onRow)
+      await options.onRow({ table, line: line.n, id: row.id, values, row, columns });
   }
   if (!trailer) {
     fail('The file ends without its trailer: it is truncated (an interrupted export or an incomplete copy).');

@@ -1,4 +1,8 @@
+import { once } from 'node:events';
 import type { Knex } from 'knex';
+import type { PoolClient } from 'pg';
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+import { withWorker } from '../../workers/task';
 import {
   BACKUP_TABLES,
   type BackupHeader,
@@ -9,11 +13,9 @@ import {
 import { AppError } from '../../errors';
 import { tableColumns, useBackupSettings } from './content';
 import type { WorkOptions } from './export';
-import { readBackup, type RowVisit } from './reader';
+import type { ReadSummary } from './reader';
+import { backupReadOutput, type BackupReadInit } from './readJob';
 import { REFERENCES } from './rows';
-
-/** Rows per INSERT into the staging tables (one bound JSON parameter each). */
-const BATCH_ROWS = 2000;
 
 export interface Staged {
   header: BackupHeader;
@@ -49,21 +51,6 @@ async function createStaging(
   }
   // Reference order, whatever the file's: the restore writes tables in this object's key order.
   return Object.fromEntries(BACKUP_TABLES.filter((t) => columns[t]).map((t) => [t, columns[t]]));
-}
-
-/** A row as staged: its JSON object with its line number added. */
-const stagedText = (row: RowVisit) => `{"_line":${row.line},${row.text.slice(1)}`;
-
-/** One INSERT per batch: PostgreSQL parses the rows' JSON text. */
-async function flush(trx: Knex, table: BackupTable, columns: string[], batch: string[]): Promise<void> {
-  if (batch.length === 0) return;
-  const json = `[${batch.join(',')}]`;
-  const list = [...columns, '_line'].map((c) => `"${c}"`).join(', ');
-  await trx.raw(`INSERT INTO ?? (${list}) SELECT ${list} FROM json_populate_recordset(NULL::??, ?::json)`, [
-    stagingTable(table),
-    stagingTable(table),
-    json,
-  ]);
 }
 
 /** References must resolve in the file or the database: the first few that do not, by line. */
@@ -127,38 +114,73 @@ async function checkEmails(trx: Knex, staged: Partial<Record<BackupTable, string
     );
 }
 
+/** The file's rows, checked and converted in a worker thread, into the staging tables by COPY. */
+async function copyIntoStaging(
+  trx: Knex,
+  path: string,
+  options: WorkOptions,
+): Promise<{ summary: ReadSummary; columns: Partial<Record<BackupTable, string[]>> }> {
+  let columns: Partial<Record<BackupTable, string[]>> = {};
+  // A transaction's client hands out its one bound connection and never releases it.
+  const connection = (await trx.client.acquireConnection()) as PoolClient;
+  let copy: CopyStreamQuery | null = null;
+  let copying: BackupTable | null = null;
+  let finished: Promise<unknown> = Promise.resolve();
+  const endCopy = async () => {
+    copy?.end();
+    copy = null;
+    await finished;
+  };
+  let rows = 0;
+  const init: BackupReadInit = { path, strict: true, stage: true };
+  return withWorker('backup-read', init, { signal: options.signal }, async (task) => {
+    try {
+      for (;;) {
+        const parsed = backupReadOutput.safeParse(await task.nextOutput());
+        if (!parsed.success) throw new AppError('INTERNAL', 'The backup reader sent something unexpected.');
+        const out = parsed.data;
+        if (out.kind === 'end') {
+          await endCopy();
+          await task.finish();
+          return { summary: out.summary, columns };
+        }
+        if (out.kind === 'header') columns = await createStaging(trx, out.header);
+        else {
+          if (copying !== out.table) {
+            await endCopy();
+            const list = [...columns[out.table]!, '_line'].map((c) => `"${c}"`).join(', ');
+            copy = connection.query(copyFrom(`COPY ${stagingTable(out.table)} (${list}) FROM STDIN`));
+            finished = once(copy, 'finish');
+            copying = out.table;
+          }
+          const stream: CopyStreamQuery = copy!;
+          if (!stream.write(out.data)) await once(stream, 'drain');
+          rows += out.rows;
+          options.onProgress({ phase: `read ${out.table}`, rows, totalRows: null });
+        }
+        await task.send(null);
+      }
+    } catch (error) {
+      // CopyFail: the server ends the COPY; the caller's transaction goes with the error.
+      const stream = copy as CopyStreamQuery | null;
+      stream?.destroy(error instanceof Error ? error : new Error(String(error)));
+      await finished.catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
 /**
  * Reads the whole file into temporary tables of `trx` (dropped at its end), checking as it goes
- * (structure, schemas, order, checksum: see reader.ts) and then as a whole (references, unique
- * emails). Throws VALIDATION naming the line on the first problem; the real tables are not touched.
+ * (structure, schemas, order, checksum: see reader.ts, run in a worker thread) and then as a whole
+ * (references, unique emails). Throws VALIDATION naming the line on the first problem; the real
+ * tables are not touched.
  */
 export async function stageBackup(trx: Knex, path: string, options: WorkOptions): Promise<Staged> {
   await useBackupSettings(trx);
-  let columns: Partial<Record<BackupTable, string[]>> = {};
-  // Only the staged text of the batch's rows is kept: holding 2,000 parsed rows across each
-  // INSERT's round trip moved them to the old generation, garbage the heap grew to hold.
-  let batch: string[] = [];
-  let batchTable: BackupTable = 'users';
-  let rows = 0;
-  const summary = await readBackup(path, {
-    strict: true,
-    signal: options.signal,
-    onHeader: async (header) => {
-      columns = await createStaging(trx, header);
-    },
-    onRow: async (row) => {
-      if (batch.length > 0 && (batchTable !== row.table || batch.length >= BATCH_ROWS)) {
-        await flush(trx, batchTable, columns[batchTable]!, batch);
-        rows += batch.length;
-        batch = [];
-        options.onProgress({ phase: `read ${row.table}`, rows, totalRows: null });
-      }
-      batchTable = row.table;
-      batch.push(stagedText(row));
-    },
-  });
-  await flush(trx, batchTable, columns[batchTable] ?? [], batch);
-  options.onProgress({ phase: 'check ids and references', rows: rows + batch.length, totalRows: null });
+  const { summary, columns } = await copyIntoStaging(trx, path, options);
+  const rows = Object.values(summary.counts).reduce((s, n) => s + n, 0);
+  options.onProgress({ phase: 'check ids and references', rows, totalRows: null });
   for (const table of Object.keys(columns)) {
     await trx.raw(`CREATE INDEX ON ?? (id)`, [stagingTable(table as BackupTable)]);
     await trx.raw(`ANALYZE ??`, [stagingTable(table as BackupTable)]);

@@ -1,0 +1,44 @@
+import { Worker } from 'node:worker_threads';
+import { workerEntry } from './location';
+
+/**
+ * Threads kept between jobs: starting one costs a fresh V8 isolate and loading the entry's modules
+ * (from source, tsx compiles them again: about a second on this machine), far more than a report.
+ * A thread goes back here only after a job that ended cleanly; a failed one is terminated. Idle
+ * threads are unref'd so they never keep a process alive, and leave after IDLE_MS.
+ */
+const MAX_IDLE = 2;
+const IDLE_MS = 60_000;
+const idle: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
+
+export function takeWorker(): Worker {
+  const kept = idle.pop();
+  if (kept) {
+    clearTimeout(kept.timer);
+    kept.worker.ref();
+    return kept.worker;
+  }
+  return new Worker(workerEntry());
+}
+
+export function returnWorker(worker: Worker): void {
+  if (idle.length >= MAX_IDLE) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  const entry = {
+    worker,
+    timer: setTimeout(() => {
+      idle.splice(idle.indexOf(entry), 1);
+      void worker.terminate();
+    }, IDLE_MS).unref(),
+  };
+  // A thread that dies while idle is simply dropped.
+  worker.once('exit', () => {
+    const at = idle.indexOf(entry);
+    if (at !== -1) idle.splice(at, 1);
+    clearTimeout(entry.timer);
+  });
+  idle.push(entry);
+}
