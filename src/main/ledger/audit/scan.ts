@@ -54,9 +54,10 @@ async function scanChunk(
   lo: number,
   hi: number,
   verifyChain: boolean,
-  totals: string | undefined = SCAN_TOTALS,
+  /** The scan's totals table; null: aggregate the log in the statement itself (on a standby). */
+  totals: string | null,
 ): Promise<ChunkResult> {
-  const sql = findingsSql(trx, lo, hi, verifyChain, totals);
+  const sql = findingsSql(trx, lo, hi, verifyChain, totals ?? undefined);
   const result = await trx.raw(
     `${sql.ctes}, found AS (${sql.select})
      SELECT (SELECT count(*) FROM figures) AS users, (SELECT coalesce(sum(tx_count), 0) FROM lt) AS transactions,
@@ -164,8 +165,15 @@ export async function runScan(
           trx.raw('count(*)::int AS n'),
         )) as { lo: number | null; hi: number | null; n: number };
         total = range.n;
-        // Outside the snapshot's transaction, so other consoles see it at once.
-        await db.raw('SELECT pointkeeper_scan_attach(?, ?, ?)', [scanId, total, pid]);
+        // Outside the snapshot's transaction, so other consoles see it at once. A standby's
+        // backend is no session on the primary: the scan is attached to the primary connection
+        // making the call, which never bears the scan's name, so a cancel from elsewhere only
+        // raises the flag (this process cancels the standby's statement itself, on abort).
+        await db.raw(`SELECT pointkeeper_scan_attach(?, ?, ${onStandby ? 'pg_backend_pid()' : '?'})`, [
+          scanId,
+          total,
+          ...(onStandby ? [] : [pid]),
+        ]);
         progress({ done: 0, total, message: 'users' });
         const stopListening = cancelOnAbort(reads, scanId, pid, signal);
         let transactions = 0;
@@ -179,7 +187,7 @@ export async function runScan(
               lo,
               Math.min(lo + step - 1, range.hi),
               input.verifyChain,
-              onStandby ? undefined : SCAN_TOTALS,
+              onStandby ? null : SCAN_TOTALS,
             );
             // The standby's snapshot is read only: its findings are saved on the primary.
             await saveFindings(onStandby ? db : trx, scanId, chunk.findings);
