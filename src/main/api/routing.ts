@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { CallName } from '../../shared/contract';
+import { formatBytes } from '../../shared/format';
 import type { ReplicaStatus } from '../../shared/contract/session';
 import { currentLsn, lsnAtLeast, type Replica } from '../db/replica';
 import type { Session } from '../db/session';
@@ -40,8 +41,6 @@ export function usersOf(input: unknown): number[] | null {
 const RECHECK_MS = 250;
 
 const seconds = (s: number) => (s < 10 ? s.toFixed(1) : Math.round(s).toLocaleString('en-US'));
-const bytes = (b: number) =>
-  b < 1024 ? `${b} B` : b < 1024 ** 2 ? `${(b / 1024).toFixed(1)} kB` : `${(b / 1024 ** 2).toFixed(1)} MB`;
 
 /** Whether the standby shows what this session wrote that the read needs; drops the marks it does. */
 async function fresh(replica: Replica, users: number[] | null): Promise<boolean> {
@@ -82,7 +81,7 @@ export async function readsFor(session: Session, name: CallName, input: unknown)
     if (lag.seconds > replica.maxLagSeconds) {
       throw new AppError(
         'DB_UNAVAILABLE',
-        `The reporting replica ${replica.server} is ${seconds(lag.seconds)} s (${bytes(lag.bytes)} of WAL) behind the primary${lag.paused ? ', its replay paused' : ''}, more than this profile's bound of ${replica.maxLagSeconds} s: Pointkeeper does not report from it until it catches up. Choose "Read from the primary" to report from the primary instead (the command line: --no-replica).`,
+        `The reporting replica ${replica.server} is ${seconds(lag.seconds)} s (${formatBytes(lag.bytes)} of WAL) behind the primary${lag.paused ? ', its replay paused' : ''}, more than this profile's bound of ${replica.maxLagSeconds} s: Pointkeeper does not report from it until it catches up. Choose "Read from the primary" to report from the primary instead (the command line: --no-replica).`,
         {
           replica: {
             server: replica.server,
