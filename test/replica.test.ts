@@ -133,6 +133,34 @@ describe.skipIf(unavailable !== null)(
       expect(me.login).toBe(LOGIN);
     });
 
+    it('refuses a standby of another cluster, naming both system identifiers', async () => {
+      const other = await startReplication();
+      try {
+        const root = createKnex(other.primary, 1);
+        await root.raw(`CREATE ROLE ${LOGIN} LOGIN PASSWORD '${PASSWORD}'`);
+        await root.raw(`CREATE DATABASE ${DB}`);
+        await root.destroy();
+        await caughtUp(other.primary, other.standby);
+        await expect(
+          profiles.test({
+            name: 'foreign',
+            host: repl.primary.host,
+            port: repl.primary.port,
+            database: DB,
+            login: LOGIN,
+            tls: 'disable',
+            caFile: null,
+            password: PASSWORD,
+            replica: { host: other.standby.host, port: other.standby.port, database: DB, maxLagSeconds: 5 },
+          }),
+        ).rejects.toThrow(
+          /belongs to another cluster \(system identifier \d+; the primary 127\.0\.0\.1:\d+ has \d+\)/,
+        );
+      } finally {
+        await other.stop();
+      }
+    });
+
     it('scans on the replica while earns run on the primary', async () => {
       // A discrepancy the standby does not see yet: replay is paused before it is made.
       await pause();
