@@ -159,7 +159,7 @@ describe.skipIf(unavailable !== null)(
       } finally {
         await other.stop();
       }
-    });
+    }, 180_000);
 
     it('scans on the replica while earns run on the primary', async () => {
       // A discrepancy the standby does not see yet: replay is paused before it is made.
@@ -284,6 +284,6 @@ describe.skipIf(unavailable !== null)(
       const insist = await runCli(['--replica', 'whoami'], { ...env, POINTKEEPER_REPLICA_URL: undefined });
       expect(insist.code).toBe(2);
       expect(insist.stderr).toMatch(/--replica: this connection names no replica/);
-    });
+    }, 180_000);
   },
 );
