@@ -3,6 +3,8 @@
 export const CALL_NAME_LIST = [
   'session.whoami',
   'session.roles',
+  'session.servers',
+  'session.readFrom',
   'users.search',
   'users.get',
   'demo.status',

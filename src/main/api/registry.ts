@@ -10,6 +10,7 @@ import { jobIdOf, progressEmitter, type ProgressEmitter } from './events';
 import { toErrorData, zodToError } from './errors';
 import { loggableInput, RefusalBound, refusalKey } from './refusals';
 import { headlessLocalHandlers } from './local';
+import { markWrite, readsFor } from './routing';
 import type {
   CallContext,
   Handler,
@@ -146,8 +147,19 @@ export function createDispatcher(
     const { onEvent, onProgress } = options;
     const events: ProgressEmitter | null =
       onEvent && emitsProgress(name) ? progressEmitter(name, jobIdOf(parsed.data), onEvent) : null;
+    let reads: Knex;
+    try {
+      reads = await readsFor(session, name, parsed.data);
+    } catch (error) {
+      const data = toErrorData(error, server);
+      if (logged)
+        await logOrDefer(() => writeLog(session.knex, name, parsed.data, { ok: false, error: data }));
+      events?.finish();
+      return { ok: false, error: data };
+    }
     const base = {
       session,
+      reads,
       signal,
       progress: (p: Progress) => {
         onProgress?.(p);
@@ -158,7 +170,9 @@ export function createDispatcher(
     const run = async (): Promise<Result<unknown>> => {
       try {
         if (LOGGED_BY_DATABASE.has(name)) {
-          return ok(await handler({ ...base, db: session.knex }, parsed.data));
+          const data = await handler({ ...base, db: session.knex }, parsed.data);
+          await markWrite(session, name, parsed.data);
+          return ok(data);
         }
         if (def.kind === 'write') {
           const data = await session.knex.transaction(async (trx) => {
@@ -166,13 +180,21 @@ export function createDispatcher(
             await writeLog(trx, name, parsed.data, { ok: true, result });
             return result;
           });
+          await markWrite(session, name, parsed.data);
           return ok(data);
         }
-        const data = await handler({ ...base, db: session.knex }, parsed.data);
-        if (logged) await writeLog(session.knex, name, parsed.data, { ok: true, result: data });
+        // A query reads where it is routed; an action writes on the primary and reads via ctx.reads.
+        const data = await handler({ ...base, db: logged ? session.knex : reads }, parsed.data);
+        if (logged) {
+          await writeLog(session.knex, name, parsed.data, { ok: true, result: data });
+          await markWrite(session, name, parsed.data);
+        }
         return ok(data);
       } catch (error) {
-        const data = toErrorData(error, server);
+        // A query answered by the replica names the replica when that is what went away.
+        const from =
+          !logged && reads !== session.knex && session.replica ? session.replica.connection : server;
+        const data = toErrorData(error, from);
         // Every outcome of a logged call is in the log, DB_UNAVAILABLE too (written on the next
         // connection when this one is gone); a refused query is logged too, bounded.
         if (logged)

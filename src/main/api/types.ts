@@ -9,6 +9,11 @@ export type { Progress } from '../../shared/progress';
 export interface CallContext {
   /** For `write` calls, the transaction the registry opened; otherwise the session's pool. */
   db: Knex;
+  /**
+   * Where the call's reads go: the reporting replica for the reads routed there (see
+   * routing.ts), else the primary. A query's `db` is this; an action writes through `db`.
+   */
+  reads: Knex;
   session: Session;
   signal: AbortSignal;
   progress: (p: Progress) => void;

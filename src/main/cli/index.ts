@@ -43,16 +43,23 @@ export function buildProgram(output: OutputConfiguration = {}): Command {
     .option('--profile <name>', "a connection profile saved in the app ('local': the embedded database)")
     .option('--json', 'machine-readable: one JSON document on stdout, errors included')
     .option('--overwrite', 'let a command replace an existing output file')
+    .option(
+      '--replica',
+      "insist on the connection's reporting replica for reports (an error when it names none)",
+    )
+    .option('--no-replica', 'read everything from the primary, ignoring the reporting replica')
     // Set before the commands are added: subcommands copy it when they are created.
     .configureOutput(output)
     .exitOverride()
     .hook('preAction', (command, action) => {
-      const { profile, json, overwrite } = command.opts<{
+      const { profile, json, overwrite, replica } = command.opts<{
         profile?: string;
         json?: boolean;
         overwrite?: boolean;
+        replica?: boolean;
       }>();
       if (profile) process.env.POINTKEEPER_PROFILE = profile;
+      if (replica !== undefined) process.env.POINTKEEPER_REPLICA = replica ? 'on' : 'off';
       programFlags.json = json === true || action.opts<{ json?: boolean }>().json === true;
       programFlags.overwrite = overwrite === true;
       // Commands read their own --json; the program-wide one counts for them too.

@@ -1,7 +1,7 @@
 import { createDispatcher, type Dispatcher } from '../api/registry';
 import { handlers } from '../api/handlers/index';
 import { openSession, type Session, type OpenOptions } from '../db/session';
-import { cliHome, resolveTarget } from '../db/target';
+import { cliHome, resolveTarget, withReplicaChoice } from '../db/target';
 import { profileTarget } from '../desktop/profileByName';
 import { AppError } from '../errors';
 import type { Progress } from '../api/types';
@@ -51,6 +51,17 @@ const FILE_CALLS: ReadonlySet<CallName> = new Set<CallName>([
   'grants.template',
 ]);
 
+/** The profile's or DATABASE_URL's target, its replica as --replica/--no-replica say. */
+async function replicaTarget(profile: string | undefined) {
+  try {
+    return withReplicaChoice(profile ? await profileTarget(cliHome(), profile) : resolveTarget(cliHome()));
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliExit(EXIT.USAGE, `error: ${message}`, { detail: message });
+  }
+}
+
 export interface Cli {
   session: Session;
   /** The raw dispatcher, for tools (like `load`) that judge each Result themselves. */
@@ -68,7 +79,7 @@ export async function withCli<T>(fn: (cli: Cli) => Promise<T>, options: OpenOpti
   try {
     // --profile (set as POINTKEEPER_PROFILE by the program) picks a profile saved in the app.
     const profile = process.env.POINTKEEPER_PROFILE?.trim();
-    const target = profile ? await profileTarget(cliHome(), profile) : resolveTarget(cliHome());
+    const target = await replicaTarget(profile);
     // One quiet line about the local database (created, started), none with --json: the answer
     // is what the person asked for, and scripts read stdout alone.
     const notes: string[] = [];

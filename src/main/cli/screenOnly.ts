@@ -25,5 +25,6 @@ export const SCREEN_ONLY: Partial<Record<CallName, string>> = {
     'the sidebar badge; `approvals list --view waiting` lists the requests themselves',
   'grants.progress': 'the command draws its own progress bar from the pushed events',
   'grants.cancel': 'Ctrl-C stops the apply after its current chunk; `grants resume` finishes it',
+  'session.readFrom': 'each command chooses with --replica / --no-replica',
   'expiry.byMonth': '`expiry report --out` writes the same figures to a CSV or PDF file',
 };

@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { startEmbedded, type EmbeddedServer } from './embedded';
 import { createKnex, type PgConnection } from './knex';
 import { migrateLatest, pendingMigrations } from './migrate';
+import { openReplica, type Replica } from './replica';
 import type { DbTarget } from './target';
 import { isConnectionError, unavailable } from './unavailable';
 
@@ -12,6 +13,8 @@ export interface Session {
   knex: Knex;
   connection: PgConnection;
   whoami: WhoAmI;
+  /** The profile's read-only standby, checked to be this primary's; reports read there. */
+  replica: Replica | null;
   close(): Promise<void>;
 }
 
@@ -113,7 +116,9 @@ export async function openSession(target: DbTarget, options: OpenOptions = {}): 
     connection = target.connection;
   }
   const knex = createKnex(connection, options.poolMax);
+  let replica: Replica | null = null;
   const close = async () => {
+    await replica?.close();
     await knex.destroy();
     await embedded?.release(options.handOff);
   };
@@ -121,7 +126,9 @@ export async function openSession(target: DbTarget, options: OpenOptions = {}): 
     const whoami = await readWhoAmI(knex, connection, embedded !== null);
     if (options.requireSchema !== false)
       await prepareSchema(knex, whoami, options.migrate ?? embedded !== null, log);
-    return { knex, connection, whoami, close };
+    if (target.kind === 'server' && target.replica)
+      replica = await openReplica(knex, whoami.server, target.replica);
+    return { knex, connection, whoami, replica, close };
   } catch (error) {
     await close();
     if (isConnectionError(error)) throw unavailable(connection.host, connection.port, error);

@@ -2,7 +2,7 @@ import { LOCAL_PROFILE_ID } from '../../shared/contract/profiles';
 import type { DbTarget } from '../db/target';
 import { AppError } from '../errors';
 import { keytarKeychain, type Keychain } from './keychain';
-import { connectionOf } from './profileTarget';
+import { serverTarget } from './profileTarget';
 import { ProfilesStore } from './profilesStore';
 
 /**
@@ -30,5 +30,5 @@ export async function profileTarget(
       `No password for the profile "${name}": remember it in the app (keychain), or set PGPASSWORD.`,
     );
   }
-  return { kind: 'server', connection: await connectionOf(profile, password) };
+  return serverTarget(profile, password);
 }

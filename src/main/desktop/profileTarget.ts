@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import type { TlsMode } from '../../shared/contract';
+import type { ReplicaSettings, TlsMode } from '../../shared/contract';
 import type { PgConnection } from '../db/knex';
+import type { ReplicaTarget } from '../db/replica';
 import { AppError } from '../errors';
 
 export interface ServerSettings {
@@ -10,6 +11,7 @@ export interface ServerSettings {
   login: string;
   tls: TlsMode;
   caFile: string | null;
+  replica?: ReplicaSettings | null;
 }
 
 async function sslOf(tls: TlsMode, caFile: string | null): Promise<PgConnection['ssl']> {
@@ -35,6 +37,30 @@ export async function connectionOf(settings: ServerSettings, password?: string):
     user: settings.login,
     ...(password !== undefined ? { password } : {}),
     ssl: await sslOf(settings.tls, settings.caFile),
+  };
+}
+
+/** The profile's standby, reached as the same login with the same password and TLS settings. */
+export async function replicaOf(
+  settings: ServerSettings,
+  password?: string,
+): Promise<ReplicaTarget | undefined> {
+  const { replica } = settings;
+  if (!replica) return undefined;
+  const primary = await connectionOf(settings, password);
+  return {
+    connection: { ...primary, host: replica.host, port: replica.port, database: replica.database },
+    maxLagSeconds: replica.maxLagSeconds,
+  };
+}
+
+/** The target of a server profile: its primary, and its replica when it names one. */
+export async function serverTarget(settings: ServerSettings, password?: string) {
+  const replica = await replicaOf(settings, password);
+  return {
+    kind: 'server' as const,
+    connection: await connectionOf(settings, password),
+    ...(replica ? { replica } : {}),
   };
 }
 

@@ -13,7 +13,7 @@ import { AppError } from '../errors';
 import type { ProfilesPort, SaveInput, TestInput } from '../api/ports';
 import type { Connections } from './connections';
 import type { Keychain } from './keychain';
-import { connectionOf, describe, type ServerSettings } from './profileTarget';
+import { describe, serverTarget, type ServerSettings } from './profileTarget';
 import type { ProfilesFile, ProfilesStore, StoredProfile } from './profilesStore';
 
 // The port lives with the registry that uses it; re-exported where it used to be.
@@ -31,8 +31,16 @@ export interface ProfilesDeps {
 const EMBEDDED: Profile = { id: LOCAL_PROFILE_ID, kind: 'embedded', name: 'Local database (embedded)' };
 const sameServer = (a: ServerSettings, b: ServerSettings) =>
   a.host === b.host && a.port === b.port && a.database === b.database && a.login === b.login;
+const sameReplica = (a: ServerSettings['replica'], b: ServerSettings['replica']) =>
+  (a ?? null) === null || (b ?? null) === null
+    ? (a ?? null) === (b ?? null)
+    : a!.host === b!.host && a!.port === b!.port && a!.database === b!.database;
+// The saved password goes to the replica too: a test aimed at another standby must type it.
 const sameSettings = (a: ServerSettings, b: ServerSettings) =>
-  sameServer(a, b) && a.tls === b.tls && (a.caFile ?? null) === (b.caFile ?? null);
+  sameServer(a, b) &&
+  a.tls === b.tls &&
+  (a.caFile ?? null) === (b.caFile ?? null) &&
+  sameReplica(a.replica, b.replica);
 const needsPassword = (message: string) => new AppError('VALIDATION', message, { needsPassword: true });
 
 /**
@@ -67,7 +75,12 @@ export class ProfilesService implements ProfilesPort {
   }
 
   private async publicProfile(p: StoredProfile): Promise<ServerProfile> {
-    return { ...p, kind: 'server', passwordSaved: (await this.deps.keychain.get(p.id)) !== null };
+    return {
+      ...p,
+      replica: p.replica ?? null,
+      kind: 'server',
+      passwordSaved: (await this.deps.keychain.get(p.id)) !== null,
+    };
   }
 
   async overview(): Promise<ProfilesOverview> {
@@ -122,8 +135,8 @@ export class ProfilesService implements ProfilesPort {
 
   async test(input: TestInput): Promise<WhoAmI> {
     const password = input.password ?? (await this.savedPasswordFor(input));
-    const connection = await connectionOf(input, password);
-    const session = await this.open({ kind: 'server', connection }, { migrate: false, poolMax: 1 });
+    // The replica too, when the settings name one: a test proves it is this primary's standby.
+    const session = await this.open(await serverTarget(input, password), { migrate: false, poolMax: 1 });
     try {
       return session.whoami;
     } finally {
@@ -157,7 +170,7 @@ export class ProfilesService implements ProfilesPort {
     const secret = password ?? (await this.deps.keychain.get(profileId)) ?? undefined;
     if (secret === undefined)
       throw needsPassword(`Type the password of ${describe(profile)}: it is not saved in the keychain.`);
-    return { kind: 'server', connection: await connectionOf(profile, secret) };
+    return serverTarget(profile, secret);
   }
 
   async connect(profileId: string, password?: string): Promise<WhoAmI> {

@@ -19,6 +19,17 @@ const storedProfile = z
     login: z.string().min(1).max(63),
     tls: z.enum(TLS_MODES),
     caFile: z.string().min(1).max(4096).nullable(),
+    // Absent in files written before replicas existed.
+    replica: z
+      .object({
+        host: z.string().min(1).max(253),
+        port: z.number().int().min(1).max(65_535),
+        database: z.string().min(1).max(63),
+        maxLagSeconds: z.number().min(0).max(86_400),
+      })
+      .strict()
+      .nullable()
+      .optional(),
   })
   .strict();
 export type StoredProfile = z.infer<typeof storedProfile>;

@@ -7,6 +7,18 @@ export const LOCAL_PROFILE_ID = 'local';
 export const TLS_MODES = ['disable', 'require', 'verify-full'] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
 
+/**
+ * A read-only standby of the profile's server, where audits, reports and exports read. It takes
+ * the same login, password and TLS settings as the primary.
+ */
+export interface ReplicaSettings {
+  host: string;
+  port: number;
+  database: string;
+  /** Reports are refused while the standby is further behind than this many seconds. */
+  maxLagSeconds: number;
+}
+
 export interface ServerProfile {
   id: string;
   kind: 'server';
@@ -17,6 +29,7 @@ export interface ServerProfile {
   login: string;
   tls: TlsMode;
   caFile: string | null;
+  replica: ReplicaSettings | null;
   /** Whether the keychain holds this profile's password. */
   passwordSaved: boolean;
 }
@@ -66,6 +79,20 @@ const identifier = (what: string) =>
     .max(63, `a PostgreSQL ${what} has at most 63 characters`);
 const password = z.string().min(1).max(1024);
 
+export const DEFAULT_MAX_LAG_SECONDS = 30;
+export const replicaFields = z
+  .object({
+    host,
+    port,
+    database: identifier('database name'),
+    maxLagSeconds: z
+      .number()
+      .min(0, 'a lag bound of 0 seconds or more')
+      .max(86_400, 'a lag bound of at most a day (86400 s)')
+      .default(DEFAULT_MAX_LAG_SECONDS),
+  })
+  .strict();
+
 /** What the profile form edits; the password is never stored with it. */
 export const profileFields = z
   .object({
@@ -85,6 +112,7 @@ export const profileFields = z
       .regex(/^(\/|[A-Za-z]:[\\/]).*\.(pem|crt|cer)$/i, 'a full path to a .pem, .crt or .cer file')
       .nullable()
       .default(null),
+    replica: replicaFields.nullable().default(null),
   })
   .strict();
 export type ProfileFields = z.input<typeof profileFields>;

@@ -7,7 +7,7 @@ import type { DomainHandlers } from '../types';
 
 export const auditHandlers: DomainHandlers<'audit'> = {
   'audit.user': ({ db, session }, input) => auditUser(db, input, session.whoami.role),
-  'audit.scan': ({ db, progress, signal }, input) => runScan(db, input, progress, signal),
+  'audit.scan': ({ db, reads, progress, signal }, input) => runScan(db, input, progress, signal, reads),
   'audit.cancelScan': ({ db }, input) => cancelScan(db, input.scanId),
   'audit.scans': ({ db }, input) => listScans(db, input.limit),
   'audit.scanResults': ({ db }, input) => scanResults(db, input),
@@ -16,13 +16,14 @@ export const auditHandlers: DomainHandlers<'audit'> = {
 };
 
 export const reportHandlers: DomainHandlers<'report'> = {
-  'report.export': async ({ db, session, files }, input) => {
+  'report.export': async ({ reads, session, files }, input) => {
     const path = await files.forWrite({
       path: input.path,
       what: 'report',
       extensions: [`.${input.format}`],
       overwrite: input.overwrite,
     });
-    return exportReport(db, session.whoami, { ...input, path });
+    // An action: `db` is the primary (for its log row); the report reads where it is routed.
+    return exportReport(reads, session.whoami, { ...input, path });
   },
 };

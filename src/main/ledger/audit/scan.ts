@@ -54,8 +54,10 @@ async function scanChunk(
   lo: number,
   hi: number,
   verifyChain: boolean,
+  /** The scan's totals table; null: aggregate the log in the statement itself (on a standby). */
+  totals: string | null,
 ): Promise<ChunkResult> {
-  const sql = findingsSql(trx, lo, hi, verifyChain, SCAN_TOTALS);
+  const sql = findingsSql(trx, lo, hi, verifyChain, totals ?? undefined);
   const result = await trx.raw(
     `${sql.ctes}, found AS (${sql.select})
      SELECT (SELECT count(*) FROM figures) AS users, (SELECT coalesce(sum(tx_count), 0) FROM lt) AS transactions,
@@ -67,7 +69,7 @@ async function scanChunk(
   return { users: Number(row.users), transactions: Number(row.transactions), findings: row.findings };
 }
 
-async function saveFindings(trx: Knex.Transaction, scanId: number, findings: Finding[]): Promise<void> {
+async function saveFindings(trx: Knex, scanId: number, findings: Finding[]): Promise<void> {
   for (let i = 0; i < findings.length; i += INSERT_BATCH) {
     const batch = findings.slice(i, i + INSERT_BATCH).map((f) => {
       const row: Record<string, unknown> = { scan_id: scanId };
@@ -125,13 +127,20 @@ async function finish(
  * with each other. Findings are kept in audit_scan_results for paging, sorting and export.
  * Cancelling cancels the running statement (pg_cancel_backend); nothing of a cancelled or
  * failed scan is kept but its audit_scans row saying so.
+ *
+ * With `reads` a read-only standby (the reporting replica), the snapshot is taken there and the
+ * scan's rows are still written on the primary (`db`). A standby cannot hold a temporary table,
+ * so there the log is aggregated inside one statement over every user: one pass, which the
+ * server may run in parallel, with progress at its end.
  */
 export async function runScan(
   db: Knex,
   input: ParsedInput<'audit.scan'>,
   progress: (p: Progress) => void,
   signal: AbortSignal,
+  reads: Knex = db,
 ): Promise<ScanSummary> {
+  const onStandby = reads !== db;
   const started = (await db.raw('SELECT pointkeeper_scan_start(?) AS id', [input.verifyChain])) as {
     rows: Array<{ id: number }>;
   };
@@ -140,7 +149,7 @@ export async function runScan(
   let total = 0;
   let scanned = 0;
   try {
-    await db.transaction(
+    await reads.transaction(
       async (trx) => {
         const { pid } = (
           await trx.raw(`SELECT pg_backend_pid() AS pid, set_config('application_name', ?, true)`, [
@@ -156,22 +165,32 @@ export async function runScan(
           trx.raw('count(*)::int AS n'),
         )) as { lo: number | null; hi: number | null; n: number };
         total = range.n;
-        // Outside the snapshot's transaction, so other consoles see it at once.
-        await db.raw('SELECT pointkeeper_scan_attach(?, ?, ?)', [scanId, total, pid]);
+        // Outside the snapshot's transaction, so other consoles see it at once. A standby's
+        // backend is no session on the primary: the scan is attached to the primary connection
+        // making the call, which never bears the scan's name, so a cancel from elsewhere only
+        // raises the flag (this process cancels the standby's statement itself, on abort).
+        await db.raw(`SELECT pointkeeper_scan_attach(?, ?, ${onStandby ? 'pg_backend_pid()' : '?'})`, [
+          scanId,
+          total,
+          ...(onStandby ? [] : [pid]),
+        ]);
         progress({ done: 0, total, message: 'users' });
-        const stopListening = cancelOnAbort(db, scanId, pid, signal);
+        const stopListening = cancelOnAbort(reads, scanId, pid, signal);
         let transactions = 0;
+        const step = onStandby ? Number.MAX_SAFE_INTEGER : SCAN_CHUNK_USERS;
         try {
-          await readLogTotals(trx);
-          for (let lo = range.lo ?? 1; range.hi !== null && lo <= range.hi; lo += SCAN_CHUNK_USERS) {
+          if (!onStandby) await readLogTotals(trx);
+          for (let lo = range.lo ?? 1; range.hi !== null && lo <= range.hi; lo += step) {
             if (signal.aborted || (await cancelRequested(db, scanId))) throw cancelled(done, total);
             const chunk = await scanChunk(
               trx,
               lo,
-              Math.min(lo + SCAN_CHUNK_USERS - 1, range.hi),
+              Math.min(lo + step - 1, range.hi),
               input.verifyChain,
+              onStandby ? null : SCAN_TOTALS,
             );
-            await saveFindings(trx, scanId, chunk.findings);
+            // The standby's snapshot is read only: its findings are saved on the primary.
+            await saveFindings(onStandby ? db : trx, scanId, chunk.findings);
             done += chunk.users;
             transactions += chunk.transactions;
             await db.raw('SELECT pointkeeper_scan_progress(?, ?)', [scanId, done]);

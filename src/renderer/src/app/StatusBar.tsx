@@ -5,6 +5,7 @@ import { transport } from '../data/api';
 import { profilesQueries } from '../data/profiles.queries';
 import { sessionQueries } from '../data/session.queries';
 import { tlsWarning } from '../screens/Connect/describeProfile';
+import { ReplicaStatus } from './ReplicaStatus';
 import { hrefOf } from './router';
 import { setTheme, useTheme, type ThemeChoice } from './theme';
 
@@ -78,6 +79,7 @@ export function StatusBar() {
         </>
       )}
       {me && <TlsWarning />}
+      {me && <ReplicaStatus />}
       {me && (
         <a className="status-link" href={hrefOf(['approvals'])} aria-label="Approvals waiting for me">
           <ApprovalsBadge testId="status-approvals-count" />

@@ -11,4 +11,12 @@ export const sessionQueries = {
       refetchInterval: 30_000,
       staleTime: 10_000,
     }),
+  // The replica's lag moves by the second: polled while the status bar shows it.
+  servers: () =>
+    queryOptions({
+      queryKey: [...sessionQueries.all(), 'servers'] as const,
+      queryFn: () => call('session.servers', {}),
+      refetchInterval: 5_000,
+      staleTime: 2_000,
+    }),
 };

@@ -4,6 +4,7 @@ import { contract, type KeychainStatus, type ServerProfile, type TlsMode } from 
 import { TLS_MODES } from '../../../../shared/contract/profiles';
 import { messageOf } from '../../data/ApiError';
 import { tlsWarning } from './describeProfile';
+import { useReplicaFields } from './ReplicaFields';
 import { desktop } from '../../data/desktop';
 import { profilesMutations } from '../../data/profiles.mutations';
 import { fieldErrors, parseWhole } from '../../lib/fieldErrors';
@@ -32,6 +33,7 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
   const [port, setPort] = useState(String(profile?.port ?? 5432));
   const [database, setDatabase] = useState(profile?.database ?? '');
   const [login, setLogin] = useState(profile?.login ?? '');
+  const replica = useReplicaFields(profile?.replica);
   // A new profile checks the server's certificate and name; weaker is a choice, with a warning.
   const [tls, setTls] = useState<TlsMode>(profile?.tls ?? 'verify-full');
   const [caFile, setCaFile] = useState(profile?.caFile ?? '');
@@ -46,6 +48,7 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
     login,
     tls,
     caFile: caFile.trim() === '' ? null : caFile,
+    replica: replica.value,
     ...(profile ? { id: profile.id } : {}),
     ...(password ? { password } : {}),
   };
@@ -121,6 +124,7 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
             </button>
           </div>
         )}
+        {replica.element}
         <Field
           label={profile?.passwordSaved ? 'Password (empty: keep the saved one)' : 'Password'}
           error={shown('password')}
