@@ -68,9 +68,7 @@ export function UserSearch({ query }: { query: string }) {
           expanded={rows.length > 0}
         />
         <span className="screen-meta" aria-live="polite" data-testid="search-summary">
-          {results.isFetching && !results.isFetchingNextPage
-            ? 'Searching…'
-            : summary(rows.length, hasMore)}
+          {results.isFetching && !results.isFetchingNextPage ? 'Searching…' : summary(rows.length, hasMore)}
         </span>
       </header>
       <DemoDataOffer />
