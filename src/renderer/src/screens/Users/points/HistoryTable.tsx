@@ -9,6 +9,7 @@ import { pointsQueries, type HistoryFilters } from '../../../data/points.queries
 import { useInfiniteRows } from '../../../lib/useInfiniteRows';
 import { useRoleGate } from '../../../lib/useRoleGate';
 import { ReverseDialog } from './ReverseDialog';
+import { Badge } from '../../../components/Badge';
 
 const ROW_HEIGHT = 32;
 
@@ -72,7 +73,9 @@ function Row({
       </span>
       <span role="gridcell">{formatLocalDateTime(tx.createdAt)}</span>
       <span role="gridcell">
-        <span className={`badge type-${tx.type}`}>{tx.type.replace('_', ' ')}</span>
+        <Badge tone="info" plain className={`type-${tx.type}`}>
+          {tx.type.replace('_', ' ')}
+        </Badge>
       </span>
       <span role="gridcell" className={`num ${tx.points < 0 ? 'debit' : 'credit'}`}>
         {formatSignedPoints(tx.points)}
@@ -80,19 +83,22 @@ function Row({
       <span role="gridcell" title={tx.description}>
         {tx.description}
         {tx.reversedById !== null && (
-          <span className="badge badge-muted">reversed by #{tx.reversedById}</span>
+          <Badge tone="neutral" plain>
+            reversed by #{tx.reversedById}
+          </Badge>
         )}
         {tx.points < 0 && tx.lots.length > 0 && (
-          <span
-            className="badge badge-muted"
-            data-testid={`tx-${tx.id}-lots`}
+          <Badge
+            tone="neutral"
+            plain
+            testId={`tx-${tx.id}-lots`}
             title="The lots this debit took its points from"
           >
             from lot{tx.lots.length > 1 ? 's' : ''}{' '}
             {tx.lots
               .map((l) => `${l.lotId === null ? '(none)' : `#${l.lotId}`} ${formatPoints(l.points)}`)
               .join(', ')}
-          </span>
+          </Badge>
         )}
       </span>
       <span role="gridcell">{tx.createdBy}</span>
