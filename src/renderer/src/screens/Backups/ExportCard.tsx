@@ -6,7 +6,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { backupMutations } from '../../data/backup.mutations';
 import { useRoleGate } from '../../lib/useRoleGate';
 import { FileField } from './FileField';
-import { JobProgress } from './JobProgress';
+import { JobProgress } from '../../components/JobProgress';
 import { parseUserIds } from './userIds';
 import { Stat, Stats } from '../../components/Stat';
 
@@ -97,7 +97,9 @@ export function ExportCard() {
           </button>
         </div>
       </form>
-      {run.isPending && jobId && <JobProgress jobId={jobId} label="Export progress" />}
+      {run.isPending && jobId && (
+        <JobProgress jobId={jobId} label="Export progress" cancel={backupMutations.cancel()} />
+      )}
       {run.error && <ErrorNotice error={run.error} title="Export failed" />}
       {run.data && (
         <Stats testId="export-result">
