@@ -117,11 +117,12 @@ describe('VirtualGrid', () => {
     act(() => first.focus());
     await user.keyboard('{ArrowDown}');
     const second = screen.getByText('item 2').closest('[role="row"]') as HTMLElement;
-    expect(document.activeElement).toBe(second);
+    // Focus follows in an effect after the re-render: wait for it rather than assume a tick.
+    await waitFor(() => expect(document.activeElement).toBe(second));
     expect(second.getAttribute('aria-selected')).toBe('true');
     expect(first.getAttribute('aria-selected')).toBe('false');
     await user.keyboard('{ArrowUp}{ArrowUp}'); // stops at the top
-    expect(document.activeElement).toBe(first);
+    await waitFor(() => expect(document.activeElement).toBe(first));
     await user.keyboard('{End}');
     // The last row exists only once the virtualiser has scrolled to it (next frame).
     await waitFor(() => expect(document.activeElement?.textContent).toBe('200item 200'));
