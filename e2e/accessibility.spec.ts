@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { expectAccessible } from './support/axe';
 import { expect, test, type TestDatabase } from './fixtures';
 
 /**
@@ -14,18 +14,6 @@ const THEMES = ['light', 'dark'] as const;
 
 // axe takes seconds per state on a busy machine; each test checks several states.
 test.describe.configure({ timeout: 150_000 });
-
-async function expectAccessible(page: Page, state: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const described = serious.map(
-    (v) =>
-      `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('\n  ')}`,
-  );
-  expect(described, `axe on ${state}`).toEqual([]);
-}
 
 async function useTheme(page: Page, theme: (typeof THEMES)[number]): Promise<void> {
   // The OS preference, as a person's system would set it; the app follows it by default.

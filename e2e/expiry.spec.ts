@@ -1,21 +1,8 @@
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
 import { formatCount, formatPoints } from '../src/shared/format';
+import { expectAccessible } from './support/axe';
 import { expect, test } from './fixtures';
 
 test.describe.configure({ timeout: 150_000 });
-
-/** No serious or critical WCAG 2.1 A/AA violation, as e2e/accessibility.spec.ts checks the other screens. */
-async function expectAccessible(page: Page, state: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    `axe on ${state}`,
-  ).toEqual([]);
-}
 
 /**
  * Issue 21 on screen: the user page's expiring-soon panel and lots, then the Expiry screen's

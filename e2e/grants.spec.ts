@@ -1,25 +1,12 @@
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { expectAccessible } from './support/axe';
 import { expect, test } from './fixtures';
 import { GrantsPage } from './pages/GrantsPage';
 
 // Two files checked, one applied, axe twice and two downloads: more than the default 30 s when busy.
 test.describe.configure({ timeout: 120_000 });
-
-/** No serious or critical WCAG 2.1 A/AA violation in this state (as e2e/accessibility.spec.ts checks). */
-async function expectAccessible(page: Page, state: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    `axe on ${state}`,
-  ).toEqual([]);
-}
 
 test('a bad grant file shows every problem by line; a good one previews, applies once and gives its result file', async ({
   page,

@@ -5,6 +5,8 @@ import { App } from './app/App';
 import { applyTheme } from './app/theme';
 import { notify } from './app/toastStore';
 import { createQueryClient } from './data/queryClient';
+import './styles/tokens.css';
+import './styles/base.css';
 import './styles/app.css';
 
 applyTheme();

@@ -45,7 +45,7 @@ export const profilesMutations = {
     }),
   setIdleLock: (client: QueryClient) =>
     mutationOptions({
-      mutationFn: (minutes: number) => call('connection.setIdleLock', { minutes }),
+      mutationFn: (input: CallInput<'connection.setIdleLock'>) => call('connection.setIdleLock', input),
       onSuccess: () => theProfiles(client),
     }),
 };

@@ -6,8 +6,9 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { backupMutations } from '../../data/backup.mutations';
 import { useRoleGate } from '../../lib/useRoleGate';
 import { FileField } from './FileField';
-import { JobProgress } from './JobProgress';
+import { JobProgress } from '../../components/JobProgress';
 import { parseUserIds } from './userIds';
+import { Stat, Stats } from '../../components/Stat';
 
 /** `pointkeeper-<db>-<date>.ndjson.gz`: which database and which day, before anyone opens it. */
 export function backupFileName(database: string, at = new Date()): string {
@@ -96,27 +97,19 @@ export function ExportCard() {
           </button>
         </div>
       </form>
-      {run.isPending && jobId && <JobProgress jobId={jobId} label="Export progress" />}
+      {run.isPending && jobId && (
+        <JobProgress jobId={jobId} label="Export progress" cancel={backupMutations.cancel()} />
+      )}
       {run.error && <ErrorNotice error={run.error} title="Export failed" />}
       {run.data && (
-        <dl className="stats" data-testid="export-result">
-          <div className="stat">
-            <dt>Rows</dt>
-            <dd>{formatCount(run.data.rows)}</dd>
-          </div>
-          <div className="stat">
-            <dt>Size</dt>
-            <dd>{(run.data.bytes / 1e6).toFixed(2)} MB</dd>
-          </div>
-          <div className="stat">
-            <dt>Rate</dt>
-            <dd>{formatCount(run.data.rowsPerSecond)} rows/s</dd>
-          </div>
-          <div className="stat">
-            <dt>SHA-256</dt>
-            <dd className="mono backup-hash">{run.data.sha256}</dd>
-          </div>
-        </dl>
+        <Stats testId="export-result">
+          <Stat label="Rows">{formatCount(run.data.rows)}</Stat>
+          <Stat label="Size">{(run.data.bytes / 1e6).toFixed(2)} MB</Stat>
+          <Stat label="Rate">{formatCount(run.data.rowsPerSecond)} rows/s</Stat>
+          <Stat label="SHA-256" className="mono backup-hash">
+            {run.data.sha256}
+          </Stat>
+        </Stats>
       )}
     </section>
   );

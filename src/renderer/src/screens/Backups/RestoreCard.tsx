@@ -7,7 +7,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { backupMutations } from '../../data/backup.mutations';
 import { useRoleGate } from '../../lib/useRoleGate';
 import { FileField } from './FileField';
-import { JobProgress } from './JobProgress';
+import { JobProgress } from '../../components/JobProgress';
 import { InspectSummary, PlanView, RestoreDone } from './RestorePreview';
 
 const MODES: Array<{ value: RestoreMode; label: string; help: string }> = [
@@ -106,7 +106,9 @@ export function RestoreCard() {
           </button>
         </div>
       </div>
-      {busy && jobId && <JobProgress jobId={jobId} label="Restore progress" />}
+      {busy && jobId && (
+        <JobProgress jobId={jobId} label="Restore progress" cancel={backupMutations.cancel()} />
+      )}
       {inspect.data && <InspectSummary info={inspect.data} />}
       {inspect.error && <ErrorNotice error={inspect.error} title="Not a readable backup" />}
       {plan.error && <ErrorNotice error={plan.error} title="The file was refused" />}

@@ -1,13 +1,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { contract, type KeychainStatus, type ServerProfile, type TlsMode } from '../../../../shared/contract';
+import type { KeychainStatus, ServerProfile, TlsMode } from '../../../../shared/contract';
 import { TLS_MODES } from '../../../../shared/contract/profiles';
 import { messageOf } from '../../data/ApiError';
 import { tlsWarning } from './describeProfile';
 import { useReplicaFields } from './ReplicaFields';
 import { desktop } from '../../data/desktop';
 import { profilesMutations } from '../../data/profiles.mutations';
-import { fieldErrors, parseWhole } from '../../lib/fieldErrors';
+import { parseWhole } from '../../lib/fieldErrors';
+import { useContractForm } from '../../lib/useContractForm';
 import { Field } from '../../components/Field';
 
 interface Props {
@@ -26,7 +27,6 @@ const TLS_LABELS: Record<TlsMode, string> = {
 /** Add or edit a server profile; Test tries the typed settings without saving or switching. */
 export function ProfileForm({ profile, keychain, onDone }: Props) {
   const client = useQueryClient();
-  const save = useMutation(profilesMutations.save(client));
   const test = useMutation(profilesMutations.test());
   const [name, setName] = useState(profile?.name ?? '');
   const [host, setHost] = useState(profile?.host ?? 'localhost');
@@ -39,7 +39,6 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
   const [caFile, setCaFile] = useState(profile?.caFile ?? '');
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(keychain.available && (profile?.passwordSaved ?? false));
-  const [touched, setTouched] = useState(false);
   const fields = {
     name,
     host,
@@ -52,9 +51,13 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
     ...(profile ? { id: profile.id } : {}),
     ...(password ? { password } : {}),
   };
-  const errors = fieldErrors(contract['profiles.test'].input, fields);
-  const valid = Object.keys(errors).length === 0;
-  const shown = (key: string) => (touched ? errors[key] : undefined);
+  // Saving and testing take the same fields; the save's schema checks them for both.
+  const form = useContractForm(
+    'profiles.save',
+    { ...fields, rememberPassword: remember },
+    profilesMutations.save(client),
+  );
+  const shown = (key: string) => form.errorFor(key);
   const chooseCa = async () => {
     const picked = await desktop
       .chooseFileToOpen({
@@ -70,8 +73,7 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
       aria-label={profile ? `Edit ${profile.name}` : 'New profile'}
       onSubmit={(e) => {
         e.preventDefault();
-        setTouched(true);
-        if (valid) save.mutate({ ...fields, rememberPassword: remember }, { onSuccess: onDone });
+        form.submit({ onSuccess: onDone });
       }}
     >
       <fieldset>
@@ -158,9 +160,9 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
             {messageOf(test.error)}
           </p>
         )}
-        {save.isError && (
+        {form.serverError && (
           <p className="notice notice-error" role="alert">
-            {messageOf(save.error)}
+            {form.serverError}
           </p>
         )}
         <div className="dialog-actions">
@@ -172,14 +174,13 @@ export function ProfileForm({ profile, keychain, onDone }: Props) {
             className="button"
             disabled={test.isPending}
             onClick={() => {
-              setTouched(true);
-              if (valid) test.mutate(fields);
+              if (form.validate()) test.mutate(fields);
             }}
           >
             {test.isPending ? 'Testing…' : 'Test'}
           </button>
-          <button type="submit" className="button button-primary" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save'}
+          <button type="submit" className="button button-primary" disabled={form.mutation.isPending}>
+            {form.mutation.isPending ? 'Saving…' : 'Save'}
           </button>
         </div>
       </fieldset>

@@ -6,6 +6,7 @@ import { ApiError, messageOf } from '../../data/ApiError';
 import { profilesMutations } from '../../data/profiles.mutations';
 import { whereOf } from './describeProfile';
 import { PasswordPrompt } from './PasswordPrompt';
+import { Badge } from '../../components/Badge';
 
 interface Props {
   profiles: Profile[];
@@ -52,12 +53,20 @@ export function ProfileList({ profiles, connection, onEdit, onConnected }: Props
             <li key={p.id} className="profile-item card" data-testid={`profile-${p.name}`}>
               <div className="profile-head">
                 <span className="strong">{p.name}</span>
-                {current && <span className="badge">Connected</span>}
+                {current && (
+                  <Badge tone="info" plain>
+                    Connected
+                  </Badge>
+                )}
                 {connection.profileId === p.id && connection.status === 'locked' && (
-                  <span className="badge badge-muted">Locked</span>
+                  <Badge tone="neutral" plain>
+                    Locked
+                  </Badge>
                 )}
                 {p.kind === 'server' && p.passwordSaved && (
-                  <span className="badge badge-muted">Password in keychain</span>
+                  <Badge tone="neutral" plain>
+                    Password in keychain
+                  </Badge>
                 )}
               </div>
               <div className="muted mono">{whereOf(p)}</div>

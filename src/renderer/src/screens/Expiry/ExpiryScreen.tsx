@@ -12,28 +12,23 @@ import { call } from '../../data/api';
 import { expiryQueries } from '../../data/expiry.queries';
 import { useRoleGate } from '../../lib/useRoleGate';
 import { PoliciesCard } from './PoliciesCard';
+import { Stat, Stats } from '../../components/Stat';
 
 function PreviewTable({ preview }: { preview: ExpiryPreview }) {
   return (
     <div data-testid="expiry-preview">
-      <dl className="stats">
-        <div className="stat">
-          <dt>Lots due</dt>
-          <dd data-testid="preview-lots">{formatCount(preview.lots)}</dd>
-        </div>
-        <div className="stat">
-          <dt>Users</dt>
-          <dd data-testid="preview-users">{formatCount(preview.users)}</dd>
-        </div>
-        <div className="stat">
-          <dt>Points</dt>
-          <dd data-testid="preview-points">{formatPoints(preview.points)}</dd>
-        </div>
-        <div className="stat">
-          <dt>As of</dt>
-          <dd>{formatLocalDateTime(preview.asOf)}</dd>
-        </div>
-      </dl>
+      <Stats>
+        <Stat label="Lots due" testId="preview-lots">
+          {formatCount(preview.lots)}
+        </Stat>
+        <Stat label="Users" testId="preview-users">
+          {formatCount(preview.users)}
+        </Stat>
+        <Stat label="Points" testId="preview-points">
+          {formatPoints(preview.points)}
+        </Stat>
+        <Stat label="As of">{formatLocalDateTime(preview.asOf)}</Stat>
+      </Stats>
       {preview.byType.length > 0 && (
         <table className="simple-table" aria-label="Due by credit type">
           <thead>

@@ -8,7 +8,7 @@ import { desktop } from '../../data/desktop';
 import { grantsMutations } from '../../data/grants.mutations';
 import { grantsQueries } from '../../data/grants.queries';
 import { useRoleGate } from '../../lib/useRoleGate';
-import { GrantProgress } from './GrantProgress';
+import { JobProgress } from '../../components/JobProgress';
 import { GrantPreviewView, ImportSummary, ProblemList } from './GrantReport';
 import './grants.css';
 
@@ -123,7 +123,7 @@ export function GrantsScreen() {
           </button>
         </div>
         {check.isPending && jobId && (
-          <GrantProgress jobId={jobId} label="Check progress" cancellable={false} />
+          <JobProgress jobId={jobId} label="Check progress" testId="grants-job-status" />
         )}
         {check.error && <ErrorNotice error={check.error} title="The file could not be checked" />}
         {template.error && <ErrorNotice error={template.error} title="The template was not written" />}
@@ -152,7 +152,12 @@ export function GrantsScreen() {
             Applying
           </h2>
           {(stage.isPending || apply.isPending) && jobId && (
-            <GrantProgress jobId={jobId} label="Apply progress" cancellable={apply.isPending} />
+            <JobProgress
+              jobId={jobId}
+              label="Apply progress"
+              testId="grants-job-status"
+              {...(apply.isPending ? { cancel: grantsMutations.cancel() } : {})}
+            />
           )}
           {apply.error && needsApproval(apply.error) && (
             <div className="notice notice-warn" data-testid="grants-needs-approval">

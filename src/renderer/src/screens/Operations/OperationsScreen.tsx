@@ -1,14 +1,15 @@
 import './operations.css';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useState } from 'react';
 import type { OperationEntry } from '../../../../shared/contract';
 import { formatDate } from '../../../../shared/format';
 import { hrefOf, navigate, type Route } from '../../app/router';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { ReportExport } from '../../components/ReportExport';
+import { VirtualGrid } from '../../components/VirtualGrid';
 import { operationsQueries, type OperationFilters } from '../../data/operations.queries';
 import { actionLabel } from '../../lib/labels';
+import { useInfiniteRows } from '../../lib/useInfiniteRows';
 import { OutcomeBadge } from './OutcomeBadge';
 
 const ROW_HEIGHT = 34;
@@ -100,6 +101,26 @@ const exportTarget = (f: OperationFilters) => ({
   ...(f.outcome ? { outcome: f.outcome } : {}),
 });
 
+const COLUMNS = ['ID', 'When', 'Login', 'Action', 'Outcome'].map((header) => ({ header }));
+
+function cells(op: OperationEntry) {
+  return (
+    <>
+      <span role="gridcell" className="mono">
+        {op.id}
+      </span>
+      <span role="gridcell">{formatDate(op.at, { seconds: true })}</span>
+      <span role="gridcell">{op.actor}</span>
+      <span role="gridcell" className="operation-action" title={actionLabel(op.action)}>
+        <span className="mono">{op.action}</span>
+      </span>
+      <span role="gridcell">
+        <OutcomeBadge entry={op} />
+      </span>
+    </>
+  );
+}
+
 /**
  * Every write and action, newest first: who, what, with what input, and how it ended. The grid
  * is one Tab stop (the active row); ↑/↓, PageUp/PageDown, Home/End move and select.
@@ -109,49 +130,11 @@ export function OperationsScreen({ route }: { route: Route }) {
   const [active, setActive] = useState(0);
   const [selected, setSelected] = useState<OperationEntry | null>(null);
   const list = useInfiniteQuery(operationsQueries.list(filters));
-  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const focusWanted = useRef(false);
-  // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler in this project
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
-  });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items.at(-1)?.index ?? 0;
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
-  useEffect(() => {
-    if (hasNextPage && !isFetchingNextPage && lastIndex >= rows.length - 20) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage, lastIndex, rows.length]);
-  useEffect(() => {
-    if (!focusWanted.current) return;
-    const row = scrollRef.current?.querySelector<HTMLElement>(`[data-index="${active}"]`);
-    if (row) {
-      row.focus({ preventScroll: true });
-      focusWanted.current = false;
-    }
-  });
-  const moveTo = (index: number) => {
-    if (rows.length === 0) return;
-    const next = Math.max(0, Math.min(rows.length - 1, index));
-    focusWanted.current = true;
-    setActive(next);
-    setSelected(rows[next]!);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+  const { rows, hasMore, loadMore } = useInfiniteRows(list);
+  const choose = (index: number) => {
+    setActive(index);
+    setSelected(rows[index] ?? null);
   };
-  const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 320) / ROW_HEIGHT) - 1);
-  const onKeyDown = (e: KeyboardEvent) => {
-    const step: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
-    if (e.key in step) moveTo(active + step[e.key]!);
-    else if (e.key === 'Home') moveTo(0);
-    else if (e.key === 'End') moveTo(rows.length - 1);
-    else if (e.key === 'Enter' || e.key === ' ') setSelected(rows[active] ?? null);
-    else return;
-    e.preventDefault();
-  };
-  const current = Math.min(active, Math.max(0, rows.length - 1));
   return (
     <section className="screen" aria-labelledby="operations-title">
       <header className="screen-header">
@@ -163,55 +146,25 @@ export function OperationsScreen({ route }: { route: Route }) {
         <ErrorNotice title="Could not load the operations log" error={list.error} onRetry={list.refetch} />
       )}
       <div className="operations-layout">
-        {/* The grid is one Tab stop, its active row (roving tabindex); the keys bubble up to it. */}
-        {/* eslint-disable-next-line jsx-a11y/interactive-supports-focus */}
-        <div className="results operations-table" role="grid" aria-label="Operations" onKeyDown={onKeyDown}>
-          <div className="results-row operations-row results-head" role="row">
-            {['ID', 'When', 'Login', 'Action', 'Outcome'].map((h) => (
-              <span key={h} role="columnheader">
-                {h}
-              </span>
-            ))}
-          </div>
-          <div className="results-scroll" ref={scrollRef}>
-            <div className="results-body" role="rowgroup" style={{ height: virtualizer.getTotalSize() }}>
-              {items.map((item) => {
-                const op = rows[item.index]!;
-                return (
-                  // Keys reach the grid's onKeyDown (roving tabindex): the row handles the click.
-                  // eslint-disable-next-line jsx-a11y/click-events-have-key-events
-                  <div
-                    key={op.id}
-                    className={`results-row operations-row${selected?.id === op.id ? ' selected' : ''}`}
-                    role="row"
-                    tabIndex={item.index === current ? 0 : -1}
-                    aria-selected={selected?.id === op.id}
-                    aria-rowindex={item.index + 2}
-                    data-index={item.index}
-                    data-testid={`op-${op.id}`}
-                    onClick={() => (setActive(item.index), setSelected(op))}
-                    style={{ height: item.size, transform: `translateY(${item.start}px)` }}
-                  >
-                    <span role="gridcell" className="mono">
-                      {op.id}
-                    </span>
-                    <span role="gridcell">{formatDate(op.at, { seconds: true })}</span>
-                    <span role="gridcell">{op.actor}</span>
-                    <span role="gridcell" className="operation-action" title={actionLabel(op.action)}>
-                      <span className="mono">{op.action}</span>
-                    </span>
-                    <span role="gridcell">
-                      <OutcomeBadge entry={op} />
-                    </span>
-                  </div>
-                );
-              })}
-            </div>
-            {list.isSuccess && rows.length === 0 && (
-              <p className="muted history-empty">No operations match.</p>
-            )}
-          </div>
-        </div>
+        <VirtualGrid
+          label="Operations"
+          className="operations-table"
+          rowClassName="operations-row"
+          columns={COLUMNS}
+          rows={rows}
+          rowKey={(op) => op.id}
+          rowHeight={ROW_HEIGHT}
+          cells={cells}
+          rowProps={(op, index) => ({ 'data-testid': `op-${op.id}`, onClick: () => choose(index) })}
+          hasMore={hasMore}
+          onNeedMore={loadMore}
+          navigation="rows"
+          active={active}
+          onActiveChange={choose}
+          onOpen={choose}
+          isSelected={(op) => selected?.id === op.id}
+          empty={list.isSuccess && <p className="muted history-empty">No operations match.</p>}
+        />
         {selected && <Detail entry={selected} />}
       </div>
       <section className="card" aria-label="Export the operations log">

@@ -3,6 +3,7 @@ import { formatCount, formatLocalDateTime, formatSignedPoints } from '../../../.
 import { columnLabel } from '../../lib/labels';
 import { hrefOf } from '../../app/router';
 import { ResolveForm } from './ResolveForm';
+import { Badge } from '../../components/Badge';
 
 const DECISION_LABELS: Record<UserRecoveryPlan['decision'], string> = {
   rebuild_row: 'rebuild row',
@@ -36,9 +37,9 @@ function UserRows({ user }: { user: UserRecoveryPlan }) {
                   <a href={hrefOf(['users', user.userId])}>{user.userId}</a>
                 </td>
                 <td rowSpan={lines}>
-                  <span className={`badge decision-${user.decision}`} title={user.reason}>
+                  <Badge tone="neutral" plain className={`decision-${user.decision}`} title={user.reason}>
                     {DECISION_LABELS[user.decision]}
-                  </span>
+                  </Badge>
                 </td>
               </>
             )}

@@ -1,56 +1,46 @@
 import type { RecoveryPlan } from '../../../../shared/contract';
 import { formatCount, formatSignedPoints } from '../../../../shared/format';
+import { Stat, Stats } from '../../components/Stat';
 
 /** "3 (+120)", or "none" rather than "0 (-0)". */
 const usersAndPoints = (users: number, points: number) =>
   users === 0 ? 'none' : `${formatCount(users)} (${formatSignedPoints(points)})`;
 
-function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <div className="stat">
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{value}</dd>
-    </div>
-  );
-}
-
 export function PlanTotals({ plan }: { plan: RecoveryPlan }) {
   const t = plan.totals;
   return (
-    <dl className="stats plan-totals">
-      <Stat label="Users checked" value={formatCount(t.usersInScope)} testId="plan-in-scope" />
-      <Stat label="Users changed" value={formatCount(t.usersChanged)} testId="plan-changed" />
-      <Stat label="Rows created" value={formatCount(t.rowsCreated)} testId="plan-rows-created" />
-      <Stat
-        label="Balances raised"
-        value={usersAndPoints(t.balancesRaised.users, t.balancesRaised.points)}
-        testId="plan-raised"
-      />
-      <Stat
-        label="Balances lowered"
-        value={usersAndPoints(t.balancesLowered.users, -t.balancesLowered.points)}
-        testId="plan-lowered"
-      />
-      <Stat
-        label="Adjustments"
-        value={usersAndPoints(t.adjustments.count, t.adjustments.points)}
-        testId="plan-adjustments"
-      />
-      <Stat
-        label="Legacy copies lowered"
-        value={usersAndPoints(t.legacyLowered.users, -t.legacyLowered.points)}
-        testId="plan-legacy-lowered"
-      />
+    <Stats className="plan-totals">
+      <Stat label="Users checked" testId="plan-in-scope">
+        {formatCount(t.usersInScope)}
+      </Stat>
+      <Stat label="Users changed" testId="plan-changed">
+        {formatCount(t.usersChanged)}
+      </Stat>
+      <Stat label="Rows created" testId="plan-rows-created">
+        {formatCount(t.rowsCreated)}
+      </Stat>
+      <Stat label="Balances raised" testId="plan-raised">
+        {usersAndPoints(t.balancesRaised.users, t.balancesRaised.points)}
+      </Stat>
+      <Stat label="Balances lowered" testId="plan-lowered">
+        {usersAndPoints(t.balancesLowered.users, -t.balancesLowered.points)}
+      </Stat>
+      <Stat label="Adjustments" testId="plan-adjustments">
+        {usersAndPoints(t.adjustments.count, t.adjustments.points)}
+      </Stat>
+      <Stat label="Legacy copies lowered" testId="plan-legacy-lowered">
+        {usersAndPoints(t.legacyLowered.users, -t.legacyLowered.points)}
+      </Stat>
       {t.usersInvestigate > 0 && (
-        <Stat
-          label="Investigate (nothing applied)"
-          value={t.usersInvestigate.toLocaleString()}
-          testId="plan-investigate"
-        />
+        <Stat label="Investigate (nothing applied)" testId="plan-investigate">
+          {t.usersInvestigate.toLocaleString()}
+        </Stat>
       )}
       {t.usersBlocked > 0 && (
-        <Stat label="Blocked" value={formatCount(t.usersBlocked)} testId="plan-blocked" />
+        <Stat label="Blocked" testId="plan-blocked">
+          {formatCount(t.usersBlocked)}
+        </Stat>
       )}
-    </dl>
+    </Stats>
   );
 }

@@ -2,6 +2,7 @@ import type { RecoveryRun } from '../../../../shared/contract';
 import { formatCount, formatDate, formatSignedPoints } from '../../../../shared/format';
 import { hrefOf } from '../../app/router';
 import { useProgress } from '../../data/progress';
+import { Stat, Stats } from '../../components/Stat';
 
 /** Chunks committed so far, pushed by the apply as each one commits. */
 export function RunProgress({ runId }: { runId: string }) {
@@ -41,28 +42,18 @@ export function RunResult({ run }: { run: RecoveryRun }) {
       <h2 className="card-title">
         {run.action === 'sync' ? 'Sync' : 'Recover'} {run.status === 'done' ? 'applied' : run.status}
       </h2>
-      <dl className="stats">
-        <div className="stat">
-          <dt>Users changed</dt>
-          <dd data-testid="result-changed">{formatCount(run.usersChanged)}</dd>
-        </div>
-        <div className="stat">
-          <dt>Rows created</dt>
-          <dd>{formatCount(run.rowsCreated)}</dd>
-        </div>
-        <div className="stat">
-          <dt>Adjustments</dt>
-          <dd>
-            {formatCount(run.adjustments)} ({formatSignedPoints(run.adjustmentPoints)})
-          </dd>
-        </div>
-        <div className="stat">
-          <dt>Chunks</dt>
-          <dd>
-            {run.chunksDone} / {run.chunksTotal}
-          </dd>
-        </div>
-      </dl>
+      <Stats>
+        <Stat label="Users changed" testId="result-changed">
+          {formatCount(run.usersChanged)}
+        </Stat>
+        <Stat label="Rows created">{formatCount(run.rowsCreated)}</Stat>
+        <Stat label="Adjustments">
+          {formatCount(run.adjustments)} ({formatSignedPoints(run.adjustmentPoints)})
+        </Stat>
+        <Stat label="Chunks">
+          {run.chunksDone} / {run.chunksTotal}
+        </Stat>
+      </Stats>
       <p className="muted">
         Run <span title={`Run id ${run.runId}`}>{runName(run)}</span>.{' '}
         <a href={hrefOf(['operations'], { action: 'recovery.' })}>See it in the operations log</a>

@@ -1,16 +1,8 @@
 import type { UserDetail } from '../../../../shared/contract';
 import { formatCount, formatLocalDateTime, formatPoints } from '../../../../shared/format';
+import { Stat, Stats } from '../../components/Stat';
 
 const pointsOrNone = (points: number | null) => (points === null ? '—' : formatPoints(points));
-
-function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <div className="stat">
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{value}</dd>
-    </div>
-  );
-}
 
 /** The user's balance and the copies kept beside it, as the database holds them now. */
 export function BalanceCard({ user }: { user: UserDetail }) {
@@ -25,21 +17,23 @@ export function BalanceCard({ user }: { user: UserDetail }) {
         </p>
         {user.points === null && <p className="muted">No balance record (user_points) yet.</p>}
       </div>
-      <dl className="stats">
-        <Stat label="Lifetime earned" value={pointsOrNone(user.totalEarned)} testId="user-total-earned" />
-        <Stat
-          label="Lifetime redeemed"
-          value={pointsOrNone(user.totalRedeemed)}
-          testId="user-total-redeemed"
-        />
-        <Stat label="Last earned" value={formatLocalDateTime(user.lastEarnedAt)} testId="user-last-earned" />
-        <Stat label="Transactions" value={formatCount(user.transactionCount)} testId="user-tx-count" />
-        <Stat
-          label="Legacy rewards copy"
-          value={formatPoints(user.legacyRewards)}
-          testId="user-legacy-rewards"
-        />
-      </dl>
+      <Stats>
+        <Stat label="Lifetime earned" testId="user-total-earned">
+          {pointsOrNone(user.totalEarned)}
+        </Stat>
+        <Stat label="Lifetime redeemed" testId="user-total-redeemed">
+          {pointsOrNone(user.totalRedeemed)}
+        </Stat>
+        <Stat label="Last earned" testId="user-last-earned">
+          {formatLocalDateTime(user.lastEarnedAt)}
+        </Stat>
+        <Stat label="Transactions" testId="user-tx-count">
+          {formatCount(user.transactionCount)}
+        </Stat>
+        <Stat label="Legacy rewards copy" testId="user-legacy-rewards">
+          {formatPoints(user.legacyRewards)}
+        </Stat>
+      </Stats>
     </section>
   );
 }

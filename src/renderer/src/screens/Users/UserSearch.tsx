@@ -1,12 +1,13 @@
 import { formatCount } from '../../../../shared/format';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { UserSummary } from '../../../../shared/contract';
 import { hrefOf, navigate } from '../../app/router';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { usersQueries } from '../../data/users.queries';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
+import { useInfiniteRows } from '../../lib/useInfiniteRows';
 import { DemoDataOffer } from './DemoDataOffer';
 import { nextActive } from './resultKeys';
 import { ResultsTable, rowIdOf } from './ResultsTable';
@@ -29,17 +30,13 @@ export function UserSearch({ query }: { query: string }) {
   }, [settled, query]);
 
   const results = useInfiniteQuery(usersQueries.search(query));
-  const rows = useMemo(() => results.data?.pages.flatMap((p) => p.items) ?? [], [results.data]);
+  const { rows, hasMore, loadMore } = useInfiniteRows(results);
   // The highlight belongs to one query: a new query starts again at the top.
   const [highlight, setHighlight] = useState({ query, index: 0 });
   const active = highlight.query === query ? Math.min(highlight.index, Math.max(rows.length - 1, 0)) : 0;
   const setActive = useCallback((index: number) => setHighlight({ query, index }), [query]);
 
   const open = (user: UserSummary) => navigate(hrefOf(['users', user.id], { q: query }));
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = results;
-  const loadMore = useCallback(() => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
     const target = rows[active];
@@ -71,9 +68,7 @@ export function UserSearch({ query }: { query: string }) {
           expanded={rows.length > 0}
         />
         <span className="screen-meta" aria-live="polite" data-testid="search-summary">
-          {results.isFetching && !results.isFetchingNextPage
-            ? 'Searching…'
-            : summary(rows.length, hasNextPage)}
+          {results.isFetching && !results.isFetchingNextPage ? 'Searching…' : summary(rows.length, hasMore)}
         </span>
       </header>
       <DemoDataOffer />
@@ -82,7 +77,7 @@ export function UserSearch({ query }: { query: string }) {
           id={RESULTS_ID}
           rows={rows}
           active={active}
-          hasMore={hasNextPage}
+          hasMore={hasMore}
           onActivate={setActive}
           onOpen={open}
           onNeedMore={loadMore}

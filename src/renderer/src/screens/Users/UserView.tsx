@@ -10,6 +10,7 @@ import { isEditable } from '../../lib/editable';
 import { BalanceCard } from './BalanceCard';
 import { IntegrityWarning } from './IntegrityWarning';
 import { USER_SECTIONS } from './userSections';
+import { Badge } from '../../components/Badge';
 
 interface Props {
   userId: number;
@@ -31,7 +32,9 @@ function UserHeading({ user }: { user: UserDetail }) {
   return (
     <div className="user-heading">
       <h1 data-testid="user-name">{user.name}</h1>
-      <span className="badge mono">#{user.id}</span>
+      <Badge tone="info" plain className="mono">
+        #{user.id}
+      </Badge>
       <span className="user-email">{user.email}</span>
       <span className="muted">Joined {formatLocalDateTime(user.createdAt)}</span>
     </div>

@@ -1,3 +1,4 @@
+import './users.css';
 import type { Route } from '../../app/router';
 import { UserSearch } from './UserSearch';
 import { UserView } from './UserView';

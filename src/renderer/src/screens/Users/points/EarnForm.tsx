@@ -1,11 +1,12 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { contract, type UserDetail } from '../../../../../shared/contract';
+import type { UserDetail } from '../../../../../shared/contract';
 import { CREDIT_TYPES } from '../../../../../shared/contract/points';
 import { formatPoints } from '../../../../../shared/format';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { pointsMutations } from '../../../data/points.mutations';
-import { fieldErrors, newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
+import { newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
+import { useContractForm } from '../../../lib/useContractForm';
 import { useRoleGate } from '../../../lib/useRoleGate';
 import { Field } from '../../../components/Field';
 
@@ -15,23 +16,20 @@ type CreditType = (typeof CREDIT_TYPES)[number];
 export function EarnForm({ user }: { user: UserDetail }) {
   const client = useQueryClient();
   const gate = useRoleGate('points.earn');
-  const earn = useMutation(pointsMutations.earn(client));
   const [points, setPoints] = useState('');
   const [description, setDescription] = useState('');
   const [type, setType] = useState<CreditType>('earned');
-  const [touched, setTouched] = useState(false);
   const [confirming, setConfirming] = useState(false);
   // One key per submission: a retry of the same submission can never pay twice.
   const [key, setKey] = useState(() => newSubmissionKey('earn'));
   const input = { userId: user.id, points: parseWhole(points), description, type, idempotencyKey: key };
-  const errors = fieldErrors(contract['points.earn'].input, input);
-  const valid = Object.keys(errors).length === 0;
+  const form = useContractForm('points.earn', input, pointsMutations.earn(client));
   const submit = () =>
-    earn.mutate(input, {
+    form.submit({
       onSuccess: () => {
         setPoints('');
         setDescription('');
-        setTouched(false);
+        form.reset();
         setKey(newSubmissionKey('earn'));
       },
       onSettled: () => setConfirming(false),
@@ -43,13 +41,12 @@ export function EarnForm({ user }: { user: UserDetail }) {
         aria-label="Earn points"
         onSubmit={(e) => {
           e.preventDefault();
-          setTouched(true);
-          if (valid) setConfirming(true);
+          if (form.validate()) setConfirming(true);
         }}
       >
         <fieldset disabled={!gate.allowed} title={gate.reason ?? undefined}>
           <legend>Earn points</legend>
-          <Field label="Points" error={touched || points ? errors.points : undefined}>
+          <Field label="Points" error={form.errorFor('points', points !== '')}>
             <input
               name="points"
               inputMode="numeric"
@@ -67,7 +64,7 @@ export function EarnForm({ user }: { user: UserDetail }) {
               ))}
             </select>
           </Field>
-          <Field label="Description" error={touched || description ? errors.description : undefined}>
+          <Field label="Description" error={form.errorFor('description', description !== '')}>
             <input
               name="description"
               value={description}
@@ -84,7 +81,7 @@ export function EarnForm({ user }: { user: UserDetail }) {
         open={confirming}
         title="Earn points?"
         confirmLabel={`Earn ${input.points} points`}
-        busy={earn.isPending}
+        busy={form.mutation.isPending}
         onConfirm={submit}
         onCancel={() => setConfirming(false)}
       >

@@ -1,13 +1,15 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { HistoryRow, TransactionType, UserDetail } from '../../../../../shared/contract';
 import { TRANSACTION_TYPES } from '../../../../../shared/contract/points';
 import { formatLocalDateTime, formatPoints, formatSignedPoints } from '../../../../../shared/format';
 import { ErrorNotice } from '../../../components/ErrorNotice';
+import { VirtualGrid, type GridColumn } from '../../../components/VirtualGrid';
 import { pointsQueries, type HistoryFilters } from '../../../data/points.queries';
+import { useInfiniteRows } from '../../../lib/useInfiniteRows';
 import { useRoleGate } from '../../../lib/useRoleGate';
 import { ReverseDialog } from './ReverseDialog';
+import { Badge } from '../../../components/Badge';
 
 const ROW_HEIGHT = 32;
 
@@ -71,7 +73,9 @@ function Row({
       </span>
       <span role="gridcell">{formatLocalDateTime(tx.createdAt)}</span>
       <span role="gridcell">
-        <span className={`badge type-${tx.type}`}>{tx.type.replace('_', ' ')}</span>
+        <Badge tone="info" plain className={`type-${tx.type}`}>
+          {tx.type.replace('_', ' ')}
+        </Badge>
       </span>
       <span role="gridcell" className={`num ${tx.points < 0 ? 'debit' : 'credit'}`}>
         {formatSignedPoints(tx.points)}
@@ -79,19 +83,22 @@ function Row({
       <span role="gridcell" title={tx.description}>
         {tx.description}
         {tx.reversedById !== null && (
-          <span className="badge badge-muted">reversed by #{tx.reversedById}</span>
+          <Badge tone="neutral" plain>
+            reversed by #{tx.reversedById}
+          </Badge>
         )}
         {tx.points < 0 && tx.lots.length > 0 && (
-          <span
-            className="badge badge-muted"
-            data-testid={`tx-${tx.id}-lots`}
+          <Badge
+            tone="neutral"
+            plain
+            testId={`tx-${tx.id}-lots`}
             title="The lots this debit took its points from"
           >
             from lot{tx.lots.length > 1 ? 's' : ''}{' '}
             {tx.lots
               .map((l) => `${l.lotId === null ? '(none)' : `#${l.lotId}`} ${formatPoints(l.points)}`)
               .join(', ')}
-          </span>
+          </Badge>
         )}
       </span>
       <span role="gridcell">{tx.createdBy}</span>
@@ -112,71 +119,43 @@ function Row({
   );
 }
 
+const COLUMNS: GridColumn[] = [
+  ...['ID', 'When', 'Type'].map((header) => ({ header })),
+  { header: 'Points', className: 'num' },
+  ...['Description', 'By'].map((header) => ({ header })),
+  { header: 'Actions', hiddenHeader: true },
+];
+
 /** The user's transactions newest first: virtualised, loading further pages as you scroll. */
 export function HistoryTable({ user }: { user: UserDetail }) {
   const [filters, setFilters] = useState<HistoryFilters>({ types: [], from: '', to: '' });
   const [reversing, setReversing] = useState<HistoryRow | null>(null);
   const gate = useRoleGate('points.reverse');
   const history = useInfiniteQuery(pointsQueries.history(user.id, filters));
-  const rows = history.data?.pages.flatMap((p) => p.items) ?? [];
-  const scrollRef = useRef<HTMLDivElement>(null);
-  // eslint-disable-next-line react-hooks/incompatible-library -- no React Compiler in this project
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
-  });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items.at(-1)?.index ?? 0;
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = history;
-  useEffect(() => {
-    if (hasNextPage && !isFetchingNextPage && lastIndex >= rows.length - 20) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage, lastIndex, rows.length]);
+  const { rows, hasMore, loadMore } = useInfiniteRows(history);
   return (
     <div className="history">
       <Filters value={filters} onChange={setFilters} />
       {history.isError && (
         <ErrorNotice title="Could not load the history" error={history.error} onRetry={history.refetch} />
       )}
-      <div className="results history-table" role="grid" aria-label="Transactions">
-        <div className="results-row history-row results-head" role="row">
-          {['ID', 'When', 'Type', 'Points', 'Description', 'By'].map((h) => (
-            <span key={h} role="columnheader" className={h === 'Points' ? 'num' : undefined}>
-              {h}
-            </span>
-          ))}
-          <span role="columnheader">
-            <span className="visually-hidden">Actions</span>
-          </span>
-        </div>
-        <div className="results-scroll" ref={scrollRef} role="rowgroup" tabIndex={0}>
-          <div className="results-body" style={{ height: virtualizer.getTotalSize() }}>
-            {items.map((item) => {
-              const tx = rows[item.index]!;
-              return (
-                <div
-                  key={tx.id}
-                  className="results-row history-row"
-                  role="row"
-                  data-testid={`tx-${tx.id}`}
-                  style={{ height: item.size, transform: `translateY(${item.start}px)` }}
-                >
-                  <Row
-                    tx={tx}
-                    canReverse={gate.allowed}
-                    reason={gate.reason}
-                    onReverse={() => setReversing(tx)}
-                  />
-                </div>
-              );
-            })}
-          </div>
-        </div>
-        {history.isSuccess && rows.length === 0 && (
-          <p className="muted history-empty">No transactions match.</p>
+      <VirtualGrid
+        label="Transactions"
+        className="history-table"
+        rowClassName="history-row"
+        columns={COLUMNS}
+        rows={rows}
+        rowKey={(tx) => tx.id}
+        rowHeight={ROW_HEIGHT}
+        cells={(tx) => (
+          <Row tx={tx} canReverse={gate.allowed} reason={gate.reason} onReverse={() => setReversing(tx)} />
         )}
-      </div>
+        rowProps={(tx) => ({ 'data-testid': `tx-${tx.id}` })}
+        hasMore={hasMore}
+        onNeedMore={loadMore}
+        navigation="none"
+        empty={history.isSuccess && <p className="muted history-empty">No transactions match.</p>}
+      />
       <ReverseDialog userId={user.id} tx={reversing} onClose={() => setReversing(null)} />
     </div>
   );

@@ -3,6 +3,7 @@ import type { Lot, UserDetail } from '../../../../../shared/contract';
 import { formatLocalDateTime, formatPoints, formatSignedPoints } from '../../../../../shared/format';
 import { ErrorNotice } from '../../../components/ErrorNotice';
 import { expiryQueries } from '../../../data/expiry.queries';
+import { Badge } from '../../../components/Badge';
 
 const STATUS_WORDS: Record<Lot['status'], string> = {
   open: 'Open',
@@ -67,7 +68,9 @@ export function LotsPanel({ user }: { user: UserDetail }) {
                 <td className="mono">#{l.id}</td>
                 <td>{l.source === 'returned' ? `${l.type} (returned)` : l.type}</td>
                 <td>
-                  <span className={`badge lot-${l.status}`}>{STATUS_WORDS[l.status]}</span>
+                  <Badge tone="info" plain className={`lot-${l.status}`}>
+                    {STATUS_WORDS[l.status]}
+                  </Badge>
                 </td>
                 <td className="num">{formatPoints(l.points)}</td>
                 <td className="num">{formatPoints(l.remaining)}</td>

@@ -1,11 +1,12 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { contract, type UserDetail } from '../../../../../shared/contract';
+import type { UserDetail } from '../../../../../shared/contract';
 import { formatPoints } from '../../../../../shared/format';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { pointsMutations } from '../../../data/points.mutations';
 import { pointsQueries } from '../../../data/points.queries';
-import { fieldErrors, newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
+import { newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
+import { useContractForm, type FieldErrors } from '../../../lib/useContractForm';
 import { useRoleGate } from '../../../lib/useRoleGate';
 import { Field } from '../../../components/Field';
 
@@ -13,12 +14,10 @@ import { Field } from '../../../components/Field';
 export function RedeemForm({ user }: { user: UserDetail }) {
   const client = useQueryClient();
   const gate = useRoleGate('points.redeem');
-  const redeem = useMutation(pointsMutations.redeem(client));
   const rewards = useQuery(pointsQueries.rewards());
   const [rewardId, setRewardId] = useState('');
   const [points, setPoints] = useState('');
   const [description, setDescription] = useState('');
-  const [touched, setTouched] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [key, setKey] = useState(() => newSubmissionKey('redeem'));
   const reward = rewards.data?.find((r) => String(r.id) === rewardId);
@@ -30,18 +29,20 @@ export function RedeemForm({ user }: { user: UserDetail }) {
     idempotencyKey: key,
     ...(reward ? { rewardId: reward.id } : {}),
   };
-  const errors = fieldErrors(contract['points.redeem'].input, input);
   const balance = user.points ?? 0;
-  if (!errors.points && amount > balance)
-    errors.points = `The balance is ${formatPoints(balance)}; short by ${formatPoints(amount - balance)}.`;
-  const valid = Object.keys(errors).length === 0;
+  // The schema knows the limits of an amount; only the balance knows whether it is covered.
+  const form = useContractForm('points.redeem', input, pointsMutations.redeem(client), (i): FieldErrors =>
+    i.points > balance
+      ? { points: `The balance is ${formatPoints(balance)}; short by ${formatPoints(i.points - balance)}.` }
+      : {},
+  );
   const submit = () =>
-    redeem.mutate(input, {
+    form.submit({
       onSuccess: () => {
         setPoints('');
         setDescription('');
         setRewardId('');
-        setTouched(false);
+        form.reset();
         setKey(newSubmissionKey('redeem'));
       },
       onSettled: () => setConfirming(false),
@@ -53,8 +54,7 @@ export function RedeemForm({ user }: { user: UserDetail }) {
         aria-label="Redeem points"
         onSubmit={(e) => {
           e.preventDefault();
-          setTouched(true);
-          if (valid) setConfirming(true);
+          if (form.validate()) setConfirming(true);
         }}
       >
         <fieldset disabled={!gate.allowed} title={gate.reason ?? undefined}>
@@ -69,7 +69,7 @@ export function RedeemForm({ user }: { user: UserDetail }) {
               ))}
             </select>
           </Field>
-          <Field label="Points" error={touched || points || reward ? errors.points : undefined}>
+          <Field label="Points" error={form.errorFor('points', points !== '' || reward !== undefined)}>
             <input
               name="points"
               inputMode="numeric"
@@ -79,7 +79,7 @@ export function RedeemForm({ user }: { user: UserDetail }) {
               placeholder="1–10,000"
             />
           </Field>
-          <Field label="Description" error={touched || description ? errors.description : undefined}>
+          <Field label="Description" error={form.errorFor('description', description !== '')}>
             <input
               name="description"
               value={description}
@@ -96,7 +96,7 @@ export function RedeemForm({ user }: { user: UserDetail }) {
         open={confirming}
         title="Redeem points?"
         confirmLabel={`Redeem ${amount} points`}
-        busy={redeem.isPending}
+        busy={form.mutation.isPending}
         onConfirm={submit}
         onCancel={() => setConfirming(false)}
       >

@@ -5,6 +5,7 @@ import { ErrorNotice } from '../../../components/ErrorNotice';
 import { pointsMutations } from '../../../data/points.mutations';
 import { pointsQueries } from '../../../data/points.queries';
 import { useRoleGate } from '../../../lib/useRoleGate';
+import { Badge } from '../../../components/Badge';
 
 /** Rewards the user redeemed, with their state: active, used, expired or cancelled. */
 export function RedemptionsList({ user }: { user: UserDetail }) {
@@ -36,7 +37,9 @@ export function RedemptionsList({ user }: { user: UserDetail }) {
             <td>{r.rewardName}</td>
             <td className="num">{formatPoints(r.pointsSpent)}</td>
             <td>
-              <span className={`badge status-${r.status}`}>{r.status}</span>
+              <Badge tone="info" plain className={`status-${r.status}`}>
+                {r.status}
+              </Badge>
             </td>
             <td className="muted">{formatLocalDateTime(r.createdAt)}</td>
             <td className="muted">{formatLocalDateTime(r.expiresAt)}</td>

@@ -1,10 +1,10 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { contract, type HistoryRow } from '../../../../../shared/contract';
+import type { HistoryRow } from '../../../../../shared/contract';
 import { formatPoints, formatSignedPoints } from '../../../../../shared/format';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { pointsMutations } from '../../../data/points.mutations';
-import { fieldErrors } from '../../../lib/fieldErrors';
+import { useContractForm } from '../../../lib/useContractForm';
 import { Field } from '../../../components/Field';
 
 /** Reversing needs a reason a later auditor can read; the adjustment row carries it. */
@@ -18,12 +18,12 @@ export function ReverseDialog({
   onClose(): void;
 }) {
   const client = useQueryClient();
-  const reverse = useMutation(pointsMutations.reverse(client, userId));
   const [reason, setReason] = useState('');
   const input = { transactionId: tx?.id ?? 0, reason };
-  const error = fieldErrors(contract['points.reverse'].input, input).reason;
+  const form = useContractForm('points.reverse', input, pointsMutations.reverse(client, userId));
   const close = () => {
     setReason('');
+    form.reset();
     onClose();
   };
   return (
@@ -31,11 +31,9 @@ export function ReverseDialog({
       open={tx !== null}
       title={`Reverse transaction ${tx?.id ?? ''}?`}
       confirmLabel="Reverse"
-      busy={reverse.isPending}
+      busy={form.mutation.isPending}
       onCancel={close}
-      onConfirm={() => {
-        if (!error) reverse.mutate(input, { onSuccess: close });
-      }}
+      onConfirm={() => form.submit({ onSuccess: close })}
     >
       {tx && (
         <p>
@@ -50,7 +48,7 @@ export function ReverseDialog({
             : `Lifetime totals: total redeemed keeps the original redemption; the ${formatPoints(-tx.points)} given back count as earned.`}
         </p>
       )}
-      <Field label="Reason (required)" error={reason ? error : undefined}>
+      <Field label="Reason (required)" error={form.errorFor('reason', reason !== '')}>
         <input
           name="reason"
           value={reason}
