@@ -58,7 +58,10 @@ describe('the desktop package (electron-builder.yml)', () => {
     const launcher = readFileSync(join(REPO, 'build/pointkeeper'), 'utf8');
     expect(launcher).toMatch(/--cli "\$@"/);
     const cliConfig = readFileSync(join(REPO, 'cli.vite.config.ts'), 'utf8');
-    expect(cliConfig).toMatch(/entryFileNames: 'index\.js'/);
+    // out/cli/index.js from the CLI's entry, and the worker threads' entry beside it.
+    expect(cliConfig).toMatch(/index: resolve\([^)]*'src\/main\/cli\/bin\.ts'\)/);
+    expect(cliConfig).toMatch(/'pointkeeper-worker': resolve\([^)]*'src\/main\/workers\/entry\.ts'\)/);
+    expect(cliConfig).toMatch(/entryFileNames: '\[name\]\.js'/);
     expect(readFileSync(join(REPO, 'src/main/electron/index.ts'), 'utf8')).toContain("'../cli/index.js'");
   });
 });

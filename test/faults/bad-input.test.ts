@@ -27,6 +27,7 @@ afterAll(() => db.close());
 describe('fuzzing every contract call', () => {
   it('any input a call schema refuses gets VALIDATION and changes nothing', async () => {
     const before = await snapshot();
+    const lastEntry = Number((await db.knex('operations_log').max({ id: 'id' }).first())?.id ?? 0);
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -56,7 +57,7 @@ describe('fuzzing every contract call', () => {
     expect(added).toBeLessThanOrEqual(refused);
     const outcomes = await db
       .knex('operations_log')
-      .whereNot({ action: 'demo.generate' })
+      .where('id', '>', lastEntry)
       .distinct('outcome', 'error_code');
     expect(outcomes).toEqual([{ outcome: 'error', error_code: 'VALIDATION' }]);
   });

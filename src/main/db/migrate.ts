@@ -13,7 +13,9 @@ const migrationSource: Knex.MigrationSource<string> = {
   },
 };
 
-const config: Knex.MigratorConfig = { migrationSource };
+/** Exported for tests that step the schema one migration at a time. */
+export const migratorConfig: Knex.MigratorConfig = { migrationSource };
+const config = migratorConfig;
 
 export async function pendingMigrations(knex: Knex): Promise<string[]> {
   const [, pending] = (await knex.migrate.list(config)) as [unknown, string[]];
