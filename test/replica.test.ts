@@ -257,6 +257,34 @@ describe.skipIf(unavailable !== null)(
       }
     });
 
+    it("writes a backup from the replica's snapshot, signed by the primary", async () => {
+      // backup.export needs an admin: the same login, made one for this test.
+      await primary.raw(`GRANT ${groupRoles(DB).admin} TO ${LOGIN}`);
+      const dir = await mkdtemp(join(tmpdir(), 'pk-replica-backup-'));
+      try {
+        await connectWith(3600, 'replicated admin');
+        await pause();
+        await primary.raw(`SELECT pointkeeper_earn(6, 10, 'after the pause')`);
+        const path = join(dir, 'from-replica.ndjson');
+        const written = await ok(call('backup.export', { scope: 'full', path, overwrite: false }));
+        // The snapshot is the standby's: the earn it has not replayed is not in the file.
+        const onStandby = Number((await standby('points_transactions').count({ n: '*' }).first())?.n);
+        expect(written.counts.points_transactions).toBe(onStandby);
+        expect(await count(primary, 'after the pause')).toBe(1);
+        const inspected = await ok(call('backup.inspect', { path }));
+        expect(inspected.header.source.server).toBe(`127.0.0.1:${repl.standby.port}`);
+        // The signature is the primary's (a standby takes no writes), and this database's.
+        const plan = await ok(call('backup.restore.plan', { path, mode: 'merge' }));
+        expect(plan.signature.status).toBe('this_database');
+        expect(plan.tables.find((t) => t.table === 'points_transactions')?.insert).toBe(0);
+      } finally {
+        await resume();
+        await primary.raw(`REVOKE ${groupRoles(DB).admin} FROM ${LOGIN}`);
+        await connectWith(3600, 'replicated, operator again');
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it('the command line honours the replica: `servers` shows it, --no-replica drops it', async () => {
       const env = {
         DATABASE_URL: databaseUrl({ ...repl.primary, database: DB, user: LOGIN, password: PASSWORD }),

@@ -20,6 +20,7 @@ export const REPLICA_READS: ReadonlySet<CallName> = new Set<CallName>([
   'audit.statement',
   'audit.balanceAt',
   'report.export',
+  'backup.export',
   'operations.list',
   'points.history',
   'users.get',

@@ -7,10 +7,10 @@ import type { CallContext, DomainHandlers } from '../types';
 
 const BACKUP_EXTENSIONS = ['.ndjson', '.ndjson.gz'];
 
-/** Who and where a backup comes from, as its header records it. */
-const sourceOf = ({ session }: CallContext) => ({
+/** Who and where a backup comes from, as its header records it: the server its snapshot was read on. */
+const sourceOf = ({ session, db, reads }: CallContext) => ({
   createdBy: session.whoami.login,
-  server: session.whoami.server,
+  server: reads !== db && session.replica ? session.replica.server : session.whoami.server,
   database: session.whoami.database,
   serverVersion: session.whoami.serverVersion,
 });
@@ -24,7 +24,10 @@ export const backupHandlers: DomainHandlers<'backup'> = {
       overwrite: input.overwrite,
     });
     return runJob(input.jobId, ctx, (job) =>
-      exportBackup(ctx.db, { ...input, path }, sourceOf(ctx), { signal: job.signal, onProgress: job.report }),
+      exportBackup(ctx.reads, ctx.db, { ...input, path }, sourceOf(ctx), {
+        signal: job.signal,
+        onProgress: job.report,
+      }),
     );
   },
   'backup.inspect': (ctx, input) => inspectBackup(input.path, ctx.signal),

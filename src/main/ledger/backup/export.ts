@@ -68,9 +68,14 @@ export async function writeBackup(
   };
 }
 
-/** backup.export: one READ ONLY REPEATABLE READ snapshot, so the file is one moment of the ledger. */
+/**
+ * backup.export: one READ ONLY REPEATABLE READ snapshot, so the file is one moment of the ledger.
+ * The snapshot is read from `knex` (the reporting replica when the profile names one); the
+ * signature, which logs itself, is always the primary's (`signer`).
+ */
 export async function exportBackup(
   knex: Knex,
+  signer: Knex,
   input: { scope: BackupScope; path: string },
   source: ContentSource,
   options: WorkOptions,
@@ -82,7 +87,7 @@ export async function exportBackup(
   let stopped: unknown = null;
   try {
     // The snapshot is read only; the signature (which logs itself) is made on another connection.
-    const signed = { ...source, sign: (sha256: string) => signDigest(knex, sha256) };
+    const signed = { ...source, sign: (sha256: string) => signDigest(signer, sha256) };
     return await knex.transaction(async (trx) => {
       await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       return await writeBackup(trx, input.scope, input.path, signed, options).catch((error: unknown) => {
