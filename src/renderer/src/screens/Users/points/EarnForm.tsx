@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { UserDetail } from '../../../../../shared/contract';
 import { CREDIT_TYPES } from '../../../../../shared/contract/points';
 import { formatPoints } from '../../../../../shared/format';
-import { ConfirmDialog } from '../../../components/ConfirmDialog';
+import { ConfirmedForm } from '../../../components/ConfirmedForm';
 import { pointsMutations } from '../../../data/points.mutations';
 import { newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
 import { useContractForm } from '../../../lib/useContractForm';
@@ -19,12 +19,11 @@ export function EarnForm({ user }: { user: UserDetail }) {
   const [points, setPoints] = useState('');
   const [description, setDescription] = useState('');
   const [type, setType] = useState<CreditType>('earned');
-  const [confirming, setConfirming] = useState(false);
   // One key per submission: a retry of the same submission can never pay twice.
   const [key, setKey] = useState(() => newSubmissionKey('earn'));
   const input = { userId: user.id, points: parseWhole(points), description, type, idempotencyKey: key };
   const form = useContractForm('points.earn', input, pointsMutations.earn(client));
-  const submit = () =>
+  const submit = (settled: () => void) =>
     form.submit({
       onSuccess: () => {
         setPoints('');
@@ -32,69 +31,58 @@ export function EarnForm({ user }: { user: UserDetail }) {
         form.reset();
         setKey(newSubmissionKey('earn'));
       },
-      onSettled: () => setConfirming(false),
+      onSettled: settled,
     });
   return (
-    <>
-      <form
-        className="points-form"
-        aria-label="Earn points"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (form.validate()) setConfirming(true);
-        }}
-      >
-        <fieldset disabled={!gate.allowed} title={gate.reason ?? undefined}>
-          <legend>Earn points</legend>
-          <Field label="Points" error={form.errorFor('points', points !== '')}>
-            <input
-              name="points"
-              inputMode="numeric"
-              value={points}
-              onChange={(e) => setPoints(e.target.value)}
-              placeholder="1–10,000"
-            />
-          </Field>
-          <Field label="Type">
-            <select name="type" value={type} onChange={(e) => setType(e.target.value as CreditType)}>
-              {CREDIT_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t.replace('_', ' ')}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Description" error={form.errorFor('description', description !== '')}>
-            <input
-              name="description"
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              placeholder="e.g. Order completion bonus"
-            />
-          </Field>
-          <button type="submit" className="button button-primary" title={gate.reason ?? undefined}>
-            Earn…
-          </button>
-        </fieldset>
-      </form>
-      <ConfirmDialog
-        open={confirming}
-        title="Earn points?"
-        confirmLabel={`Earn ${input.points} points`}
-        busy={form.mutation.isPending}
-        onConfirm={submit}
-        onCancel={() => setConfirming(false)}
-      >
-        <p>
-          Credit <strong>{formatPoints(input.points)}</strong> ({type.replace('_', ' ')}) to {user.name} (#
-          {user.id}) for “{description}”.
-        </p>
-        {user.points !== null && (
-          <p className="muted">
-            The balance goes from {formatPoints(user.points)} to {formatPoints(user.points + input.points)}.
+    <ConfirmedForm
+      label="Earn points"
+      gate={gate}
+      validate={form.validate}
+      submitLabel="Earn…"
+      confirmTitle="Earn points?"
+      confirmLabel={`Earn ${input.points} points`}
+      busy={form.mutation.isPending}
+      onConfirm={submit}
+      summary={
+        <>
+          <p>
+            Credit <strong>{formatPoints(input.points)}</strong> ({type.replace('_', ' ')}) to {user.name} (#
+            {user.id}) for “{description}”.
           </p>
-        )}
-      </ConfirmDialog>
-    </>
+          {user.points !== null && (
+            <p className="muted">
+              The balance goes from {formatPoints(user.points)} to {formatPoints(user.points + input.points)}.
+            </p>
+          )}
+        </>
+      }
+    >
+      <Field label="Points" error={form.errorFor('points', points !== '')}>
+        <input
+          name="points"
+          inputMode="numeric"
+          value={points}
+          onChange={(e) => setPoints(e.target.value)}
+          placeholder="1–10,000"
+        />
+      </Field>
+      <Field label="Type">
+        <select name="type" value={type} onChange={(e) => setType(e.target.value as CreditType)}>
+          {CREDIT_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {t.replace('_', ' ')}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Description" error={form.errorFor('description', description !== '')}>
+        <input
+          name="description"
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          placeholder="e.g. Order completion bonus"
+        />
+      </Field>
+    </ConfirmedForm>
   );
 }

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { UserDetail } from '../../../../../shared/contract';
 import { formatPoints } from '../../../../../shared/format';
-import { ConfirmDialog } from '../../../components/ConfirmDialog';
+import { ConfirmedForm } from '../../../components/ConfirmedForm';
 import { pointsMutations } from '../../../data/points.mutations';
 import { pointsQueries } from '../../../data/points.queries';
 import { newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
@@ -18,7 +18,6 @@ export function RedeemForm({ user }: { user: UserDetail }) {
   const [rewardId, setRewardId] = useState('');
   const [points, setPoints] = useState('');
   const [description, setDescription] = useState('');
-  const [confirming, setConfirming] = useState(false);
   const [key, setKey] = useState(() => newSubmissionKey('redeem'));
   const reward = rewards.data?.find((r) => String(r.id) === rewardId);
   const amount = reward ? reward.cost : parseWhole(points);
@@ -36,7 +35,7 @@ export function RedeemForm({ user }: { user: UserDetail }) {
       ? { points: `The balance is ${formatPoints(balance)}; short by ${formatPoints(i.points - balance)}.` }
       : {},
   );
-  const submit = () =>
+  const submit = (settled: () => void) =>
     form.submit({
       onSuccess: () => {
         setPoints('');
@@ -45,69 +44,59 @@ export function RedeemForm({ user }: { user: UserDetail }) {
         form.reset();
         setKey(newSubmissionKey('redeem'));
       },
-      onSettled: () => setConfirming(false),
+      onSettled: settled,
     });
   return (
-    <>
-      <form
-        className="points-form"
-        aria-label="Redeem points"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (form.validate()) setConfirming(true);
-        }}
-      >
-        <fieldset disabled={!gate.allowed} title={gate.reason ?? undefined}>
-          <legend>Redeem points</legend>
-          <Field label="Reward">
-            <select name="reward" value={rewardId} onChange={(e) => setRewardId(e.target.value)}>
-              <option value="">No reward (free amount)</option>
-              {rewards.data?.map((r) => (
-                <option key={r.id} value={r.id} disabled={r.cost > balance}>
-                  {r.name} — {formatPoints(r.cost)} · valid {r.validityDays} days
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Points" error={form.errorFor('points', points !== '' || reward !== undefined)}>
-            <input
-              name="points"
-              inputMode="numeric"
-              value={reward ? String(reward.cost) : points}
-              readOnly={Boolean(reward)}
-              onChange={(e) => setPoints(e.target.value)}
-              placeholder="1–10,000"
-            />
-          </Field>
-          <Field label="Description" error={form.errorFor('description', description !== '')}>
-            <input
-              name="description"
-              value={description}
-              onChange={(e) => setDescription(e.target.value)}
-              placeholder={reward?.name ?? 'e.g. Free delivery reward'}
-            />
-          </Field>
-          <button type="submit" className="button button-primary" title={gate.reason ?? undefined}>
-            Redeem…
-          </button>
-        </fieldset>
-      </form>
-      <ConfirmDialog
-        open={confirming}
-        title="Redeem points?"
-        confirmLabel={`Redeem ${amount} points`}
-        busy={form.mutation.isPending}
-        onConfirm={submit}
-        onCancel={() => setConfirming(false)}
-      >
-        <p>
-          Debit <strong>{formatPoints(amount)}</strong> from {user.name} (#{user.id}) for “{input.description}
-          ”{reward ? `, redeeming “${reward.name}” (valid ${reward.validityDays} days)` : ''}.
-        </p>
-        <p className="muted">
-          The balance goes from {formatPoints(balance)} to {formatPoints(balance - amount)}.
-        </p>
-      </ConfirmDialog>
-    </>
+    <ConfirmedForm
+      label="Redeem points"
+      gate={gate}
+      validate={form.validate}
+      submitLabel="Redeem…"
+      confirmTitle="Redeem points?"
+      confirmLabel={`Redeem ${amount} points`}
+      busy={form.mutation.isPending}
+      onConfirm={submit}
+      summary={
+        <>
+          <p>
+            Debit <strong>{formatPoints(amount)}</strong> from {user.name} (#{user.id}) for “
+            {input.description}”
+            {reward ? `, redeeming “${reward.name}” (valid ${reward.validityDays} days)` : ''}.
+          </p>
+          <p className="muted">
+            The balance goes from {formatPoints(balance)} to {formatPoints(balance - amount)}.
+          </p>
+        </>
+      }
+    >
+      <Field label="Reward">
+        <select name="reward" value={rewardId} onChange={(e) => setRewardId(e.target.value)}>
+          <option value="">No reward (free amount)</option>
+          {rewards.data?.map((r) => (
+            <option key={r.id} value={r.id} disabled={r.cost > balance}>
+              {r.name} — {formatPoints(r.cost)} · valid {r.validityDays} days
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Points" error={form.errorFor('points', points !== '' || reward !== undefined)}>
+        <input
+          name="points"
+          inputMode="numeric"
+          value={reward ? String(reward.cost) : points}
+          readOnly={Boolean(reward)}
+          onChange={(e) => setPoints(e.target.value)}
+          placeholder="1–10,000"
+        />
+      </Field>
+      <Field label="Description" error={form.errorFor('description', description !== '')}>
+        <input
+          name="description"
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          placeholder={reward?.name ?? 'e.g. Free delivery reward'}
+        />
+      </Field>
+    </ConfirmedForm>
   );
 }
