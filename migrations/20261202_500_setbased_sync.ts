@@ -275,7 +275,7 @@ const FUNCTIONS = [
 
 /** The functions migration 610 replaces, as this migration made them: its down puts them back. */
 export const WRITERS_500 = [...FASTER, ...FUNCTIONS].filter((sql) =>
-  /FUNCTION (pointkeeper_recovery_apply|pointkeeper_recovery_apply_chunk)\(/.test(sql),
+  /FUNCTION (pointkeeper_lock_users|pointkeeper_recovery_apply|pointkeeper_recovery_apply_chunk)\(/.test(sql),
 );
 
 export async function up(knex: Knex): Promise<void> {
