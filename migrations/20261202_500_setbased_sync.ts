@@ -126,11 +126,13 @@ const FASTER = [
  */
 const VERSIONS = `md5(string_agg(ctid::text || xmin::text, ',' ORDER BY id))`;
 
-const FUNCTIONS = [
-  // The preview's chain evidence: the breaks of these users, as pointkeeper_chain_breaks_of;
-  // users found intact are recorded with their rows' versions, so that apply need not hash rows
-  // nobody has touched since. Only this function writes the record: it is the database's word.
-  `CREATE FUNCTION pointkeeper_recovery_chain_evidence(p_user_ids integer[])
+/**
+ * The preview's chain evidence: the breaks of these users, as pointkeeper_chain_breaks_of;
+ * users found intact are recorded with their rows' versions, so that apply need not hash rows
+ * nobody has touched since. Only this function writes the record: it is the database's word.
+ * Exported for migration 610's down, which puts it back.
+ */
+export const CHAIN_EVIDENCE_500 = `CREATE FUNCTION pointkeeper_recovery_chain_evidence(p_user_ids integer[])
    RETURNS TABLE (user_id integer, transaction_id integer, previous_id integer, kind text)
    LANGUAGE plpgsql ${DEFINER} AS $$
    BEGIN
@@ -146,7 +148,10 @@ const FUNCTIONS = [
      ON CONFLICT ON CONSTRAINT recovery_chain_verified_pkey
        DO UPDATE SET versions = excluded.versions, verified_at = excluded.verified_at;
      RETURN QUERY SELECT * FROM pk_recovery_breaks;
-   END $$`,
+   END $$`;
+
+const FUNCTIONS = [
+  CHAIN_EVIDENCE_500,
 
   // Anyone who may preview stores their plan; its key is the hash of its content, so a stored
   // plan can only be the one that hashes to the fingerprint apply is given (apply checks).
@@ -267,6 +272,11 @@ const FUNCTIONS = [
                                'adjustmentPoints', v_points);
    END $$`,
 ];
+
+/** The functions migration 610 replaces, as this migration made them: its down puts them back. */
+export const WRITERS_500 = [...FASTER, ...FUNCTIONS].filter((sql) =>
+  /FUNCTION (pointkeeper_lock_users|pointkeeper_recovery_apply|pointkeeper_recovery_apply_chunk)\(/.test(sql),
+);
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`CREATE TABLE recovery_plans (

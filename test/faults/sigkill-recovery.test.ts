@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CHUNK_USERS } from '../../src/main/ledger/recovery/plan';
 import { createTestDb, type TestDb } from '../support/db';
 import { uncleanUsers } from '../support/ledgerCheck';
+import { syncAndKill } from '../support/syncAndKill';
 
 const USERS = 100_000;
 let db: TestDb;
@@ -23,40 +22,12 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(() => db.close());
 
-/** Runs sync --all in a child process and SIGKILLs it once `chunks` chunks have committed. */
-function syncAndKill(runId: string, chunks: number): Promise<number> {
-  const { user, password, host, port, database } = db.connection;
-  const url = `postgres://${user}:${encodeURIComponent(password ?? '')}@${host}:${port}/${database}`;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'sync-all.ts')],
-    {
-      env: { ...process.env, DATABASE_URL: url, RUN_ID: runId },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    child.stdout.on('data', (data: Buffer) => {
-      for (const line of data.toString().split('\n')) {
-        const m = /^chunk (\d+)$/.exec(line);
-        if (m) seen = Number(m[1]);
-        if (line === 'done') reject(new Error('the sync finished before it could be killed'));
-      }
-      if (seen >= chunks && child.exitCode === null) child.kill('SIGKILL');
-    });
-    child.on('exit', (_code, signal) =>
-      signal === 'SIGKILL' ? resolve(seen) : reject(new Error(`the sync exited (${signal ?? _code})`)),
-    );
-  });
-}
-
 describe('SIGKILL in the middle of a 100,000-user sync', () => {
   it('leaves whole chunks applied and the rest untouched; a rerun finishes with every user clean', async () => {
     const broken = await uncleanUsers(db.knex);
     expect(broken.length).toBeGreaterThan(USERS / 3);
     const runId = randomUUID();
-    const seen = await syncAndKill(runId, 3);
+    const seen = await syncAndKill(db.connection, runId, 3);
 
     // Consistent: the run row says how many chunks committed, and exactly the users of those
     // chunks are clean; every user after them is as broken as before. No half chunk.

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPrivileges, dropRolesOf } from '../../migrations/privileges';
@@ -10,6 +8,7 @@ import { createKnex } from '../../src/main/db/knex';
 import { openSession, type Session } from '../../src/main/db/session';
 import { createTestDb, type TestDb } from '../support/db';
 import { uncleanUsers } from '../support/ledgerCheck';
+import { syncAndKill } from '../support/syncAndKill';
 
 /**
  * Issue 20: sync --all SIGKILLed while a chunk is in flight, then previewed and applied again,
@@ -62,35 +61,6 @@ afterAll(async () => {
   await killed.close();
 });
 
-/** Runs sync --all in a child process and SIGKILLs it once `chunks` chunks have committed. */
-function syncAndKill(runId: string, chunks: number): Promise<number> {
-  const { user, password, host, port, database } = killed.connection;
-  const url = `postgres://${user}:${encodeURIComponent(password ?? '')}@${host}:${port}/${database}`;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'sync-all.ts')],
-    {
-      env: { ...process.env, DATABASE_URL: url, RUN_ID: runId },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    child.stdout.on('data', (data: Buffer) => {
-      for (const line of data.toString().split('\n')) {
-        const m = /^chunk (\d+)$/.exec(line);
-        if (m) seen = Number(m[1]);
-        if (line === 'done') reject(new Error('the sync finished before it could be killed'));
-      }
-      // The next chunk's transaction is already under way: the kill lands inside it.
-      if (seen >= chunks && child.exitCode === null) child.kill('SIGKILL');
-    });
-    child.on('exit', (code, signal) =>
-      signal === 'SIGKILL' ? resolve(seen) : reject(new Error(`the sync exited (${signal ?? code})`)),
-    );
-  });
-}
-
 async function sync(session: Session): Promise<void> {
   const call = createDispatcher(handlers, () => session);
   const plan = await call('recovery.plan', { action: 'sync', scope: 'all', limit: 0 });
@@ -126,7 +96,7 @@ describe('sync --all killed mid-chunk', () => {
     expect(await uncleanUsers(twin.session.knex)).toEqual([]);
 
     const runId = randomUUID();
-    const seen = await syncAndKill(runId, 1);
+    const seen = await syncAndKill(killed.connection, runId, 1);
     const run = await killed.knex('recovery_runs').where({ id: runId }).first();
     expect(run.status).toBe('running');
     expect(run.chunks_done).toBeGreaterThanOrEqual(seen);

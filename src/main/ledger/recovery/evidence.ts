@@ -2,21 +2,20 @@ import type { Knex } from 'knex';
 import type { RecoveryEvidence } from '../../../shared/contract/recovery';
 import { chainBreakMessage } from '../audit/explain';
 import type { ChainBreakKind } from '../chain';
-import type { UserState } from './state';
 
 /** Rows of evidence kept per user: enough to act on, bounded for a plan of a million users. */
 const MAX_PER_USER = 10;
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** Chain breaks of these users (the chain's own query, restricted to them). */
-async function chainEvidence(db: Knex, ids: number[]): Promise<Map<number, RecoveryEvidence[]>> {
+/** Chain breaks of the users in `table` (the chain's own check, restricted to them). */
+async function chainEvidence(db: Knex, table: string): Promise<Map<number, RecoveryEvidence[]>> {
   const out = new Map<number, RecoveryEvidence[]>();
-  // Only these users' rows are hashed (a range from the first to the last would hash every user
-  // in between, most of them clean); the database remembers who it found intact, so apply does
-  // not hash their rows again unless they changed.
+  // One call for the whole scope: the database hashes only these users' rows, in one pass its
+  // parallel workers share, and remembers who it found intact, so apply does not hash their
+  // rows again unless they changed.
   const rows = (await db
-    .from(db.raw('pointkeeper_recovery_chain_evidence(?::int[]) AS l', [ids]))
+    .from(db.raw('pointkeeper_recovery_chain_evidence(ARRAY(SELECT id FROM ??)) AS l', [table]))
     .select('l.user_id', 'l.transaction_id', 'l.previous_id', 'l.kind')
     .orderBy(['l.user_id', 'l.transaction_id'])) as Array<{
     user_id: number;
@@ -43,7 +42,7 @@ async function chainEvidence(db: Knex, ids: number[]): Promise<Map<number, Recov
  * leaves no successor for the chain to notice. Since the last replace restore, which puts users
  * back as they were on purpose.
  */
-async function loggedWriteEvidence(db: Knex, ids: number[]): Promise<Map<number, RecoveryEvidence[]>> {
+async function loggedWriteEvidence(db: Knex, table: string): Promise<Map<number, RecoveryEvidence[]>> {
   const r = (await db.raw(
     `WITH since AS (SELECT coalesce(max(at), '-infinity') AS at FROM operations_log
                     WHERE action = 'backup.restore.apply' AND outcome = 'ok' AND input->>'mode' = 'replace'),
@@ -58,9 +57,9 @@ async function loggedWriteEvidence(db: Knex, ids: number[]): Promise<Map<number,
        WHERE o.outcome = 'ok' AND o.action IN ('points.earn', 'points.redeem', 'points.reverse') AND o.at > since.at)
      SELECT ops.id, ops.action, ops.tx, ops.points, ops.user_id, t.points AS found
      FROM ops LEFT JOIN points_transactions t ON t.id = ops.tx
-     WHERE ops.user_id = ANY(?::int[]) AND (t.id IS NULL OR t.points <> ops.points)
+     WHERE ops.user_id IN (SELECT id FROM ??) AND (t.id IS NULL OR t.points <> ops.points)
      ORDER BY ops.user_id, ops.tx`,
-    [ids],
+    [table],
   )) as {
     rows: Array<{
       id: string;
@@ -89,15 +88,15 @@ async function loggedWriteEvidence(db: Knex, ids: number[]): Promise<Map<number,
 }
 
 /**
- * What the plan cannot vouch for about each of these (unclean) users: their chain's breaks and
- * logged writes the log no longer holds. Attached to each state as `evidence`; a user with any
- * is quarantined (`investigate`) rather than credited or lowered.
+ * What the plan cannot vouch for about each (unclean) user listed in `table` (a table of the
+ * caller's transaction with an `id` column): their chain's breaks and logged writes the log no
+ * longer holds, read for the whole scope at once. Only users with evidence are in the map; a
+ * user with any is quarantined (`investigate`) rather than credited or lowered.
  */
-export async function attachEvidence(db: Knex, states: UserState[]): Promise<void> {
-  if (states.length === 0) return;
-  const ids = states.map((s) => s.userId);
+export async function scopeEvidence(db: Knex, table: string): Promise<Map<number, RecoveryEvidence[]>> {
   // One after the other: inside a transaction both would queue on its one connection anyway.
-  const chain = await chainEvidence(db, ids);
-  const logged = await loggedWriteEvidence(db, ids);
-  for (const s of states) s.evidence = [...(chain.get(s.userId) ?? []), ...(logged.get(s.userId) ?? [])];
+  const chain = await chainEvidence(db, table);
+  const logged = await loggedWriteEvidence(db, table);
+  for (const [id, list] of logged) chain.set(id, [...(chain.get(id) ?? []), ...list]);
+  return chain;
 }

@@ -155,7 +155,11 @@ export async function planRecovery(
       extra.update(`${scope.inScope}`);
       let done = 0;
       options.progress?.({ done, total: scope.unclean, message: 'users checked' });
-      for (let chunk = await nextScopeChunk(trx, -1); chunk; chunk = await nextScopeChunk(trx, chunk.chunk)) {
+      for (
+        let chunk = await nextScopeChunk(trx, -1, scope.evidence);
+        chunk;
+        chunk = await nextScopeChunk(trx, chunk.chunk, scope.evidence)
+      ) {
         if (options.signal?.aborted) throw new AppError('CANCELLED', 'Cancelled while reading the users.');
         const targets: string[] = [];
         const targetIds: number[] = [];

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { RecoveryEvidence } from '../../../shared/contract/recovery';
-import { attachEvidence } from './evidence';
+import { scopeEvidence } from './evidence';
 
 /**
  * What recovery knows about one user: the stored copies and the log's aggregates. Sums are
@@ -87,12 +87,13 @@ function scopeSql(size: number, ids: boolean, onlyUnclean: boolean): string {
 /**
  * Reads the scope once (inside `trx`, which should be REPEATABLE READ so every later read sees
  * the same data): the unclean users go into a table of the transaction, indexed by chunk.
- * Returns how many users are in scope and how many of them are unclean.
+ * Returns how many users are in scope, how many of them are unclean, and the evidence against
+ * those that have any (checked for all of them at once).
  */
 export async function readScope(
   trx: Knex.Transaction,
   q: { ids: number[] | null; size: number; onlyUnclean: boolean },
-): Promise<{ inScope: number; unclean: number }> {
+): Promise<{ inScope: number; unclean: number; evidence: Map<number, RecoveryEvidence[]> }> {
   if (!Number.isSafeInteger(q.size) || q.size < 1) throw new Error(`Bad chunk size ${q.size}`);
   const sql = scopeSql(q.size, q.ids !== null, q.onlyUnclean);
   if (q.ids) {
@@ -118,16 +119,17 @@ export async function readScope(
         ? q.ids.length
         : Number(((await trx('users').count({ n: '*' }).first()) as { n: number | string }).n);
   }
-  return { inScope, unclean: row.unclean };
+  return { inScope, unclean: row.unclean, evidence: await scopeEvidence(trx, SCOPE_TABLE) };
 }
 
 /**
  * The next chunk (after `afterChunk`) that has unclean users, in id order, with the evidence
- * against each attached; null when none is left.
+ * against each (readScope's) attached; null when none is left.
  */
 export async function nextScopeChunk(
   trx: Knex.Transaction,
   afterChunk: number,
+  evidence: ReadonlyMap<number, RecoveryEvidence[]>,
 ): Promise<{ chunk: number; users: ScopedUser[] } | null> {
   const rows = (
     await trx.raw(
@@ -137,10 +139,10 @@ export async function nextScopeChunk(
     )
   ).rows as Array<{ chunk: number; state_text: string; state: UserState }>;
   if (rows.length === 0) return null;
-  const users = rows.map((r) => ({ chunk: r.chunk, stateText: r.state_text, state: r.state }));
-  await attachEvidence(
-    trx,
-    users.map((u) => u.state),
-  );
+  const users = rows.map((r) => ({
+    chunk: r.chunk,
+    stateText: r.state_text,
+    state: { ...r.state, evidence: evidence.get(r.state.userId) ?? [] },
+  }));
   return { chunk: rows[0]!.chunk, users };
 }
