@@ -9,12 +9,14 @@ import { workerEntry } from './location';
  */
 const MAX_IDLE = 2;
 const IDLE_MS = 60_000;
-const idle: Array<{ worker: Worker; timer: NodeJS.Timeout }> = [];
+const idle: Array<{ worker: Worker; timer: NodeJS.Timeout; onExit: () => void }> = [];
 
 export function takeWorker(): Worker {
   const kept = idle.pop();
   if (kept) {
     clearTimeout(kept.timer);
+    // Its idle-time listener goes with it: a thread reused by every export gathered one per job.
+    kept.worker.off('exit', kept.onExit);
     kept.worker.ref();
     return kept.worker;
   }
@@ -27,18 +29,20 @@ export function returnWorker(worker: Worker): void {
     return;
   }
   worker.unref();
+  // A thread that dies while idle is simply dropped.
+  const onExit = () => {
+    const at = idle.indexOf(entry);
+    if (at !== -1) idle.splice(at, 1);
+    clearTimeout(entry.timer);
+  };
   const entry = {
     worker,
     timer: setTimeout(() => {
       idle.splice(idle.indexOf(entry), 1);
       void worker.terminate();
     }, IDLE_MS).unref(),
+    onExit,
   };
-  // A thread that dies while idle is simply dropped.
-  worker.once('exit', () => {
-    const at = idle.indexOf(entry);
-    if (at !== -1) idle.splice(at, 1);
-    clearTimeout(entry.timer);
-  });
+  worker.once('exit', onExit);
   idle.push(entry);
 }

@@ -6,7 +6,14 @@ import { AppError, notFound } from '../../errors';
 import { callWrite } from '../writeApi';
 import { iso, isoOrNull } from '../dates';
 import { logSumsQuery } from '../logTotals';
-import { FINDING_COLUMNS, findingsSql, type Finding } from './findings';
+import {
+  FINDING_COLUMNS,
+  findingsSql,
+  REDEMPTION_SUSPECT,
+  redemptionsSql,
+  type Finding,
+  type ScanTables,
+} from './findings';
 
 /** Users per statement: small enough for steady progress and a quick cancel, large enough to stay set-based. */
 export const SCAN_CHUNK_USERS = 100_000;
@@ -31,21 +38,30 @@ interface ChunkResult {
   findings: Finding[];
 }
 
-/** The log's per-user totals, read once per scan: a table of the scan's own session. */
-const SCAN_TOTALS = 'pk_scan_log_totals';
-
 /**
- * Aggregates the whole log once, in one (parallel) pass, into a temporary table indexed by user.
- * Read per chunk of user ids instead, the log cost a full pass per chunk: the rows of a range of
- * users lie all over the table.
+ * The scan's reads of the log, done once per scan into temporary tables of its own session
+ * (indexed by user) that every chunk then reads: the log's per-user totals and the redemptions
+ * a check can fail on. Read per chunk of user ids instead, each chunk cost a full pass over the
+ * log (the rows of a range of users lie all over the table) and ran on one core. Each is one
+ * CREATE TABLE AS, which PostgreSQL runs with its parallel workers, where INSERT … SELECT would not.
  */
-async function readLogTotals(trx: Knex.Transaction): Promise<void> {
+const SCAN_TABLES: ScanTables = { totals: 'pk_scan_log_totals', redemptions: 'pk_scan_redemptions' };
+
+async function readLog(trx: Knex.Transaction): Promise<void> {
   const totals = logSumsQuery(trx).toSQL();
   // CREATE TABLE AS takes no bind parameters; the unfiltered totals query has none.
   if (totals.bindings.length) throw new Error('The log totals query must have no bindings here.');
-  await trx.raw(`CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS ${totals.sql}`, [SCAN_TOTALS]);
-  await trx.raw('CREATE INDEX ON ?? (user_id)', [SCAN_TOTALS]);
-  await trx.raw('ANALYZE ??', [SCAN_TOTALS]);
+  await trx.raw(`CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS ${totals.sql}`, [SCAN_TABLES.totals]);
+  // Only the suspects are kept: a healthy ledger's redemptions leave a table of a few rows.
+  await trx.raw(
+    `CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS
+     SELECT * FROM (${redemptionsSql(false)}) r WHERE ${REDEMPTION_SUSPECT}`,
+    [SCAN_TABLES.redemptions],
+  );
+  for (const table of [SCAN_TABLES.totals, SCAN_TABLES.redemptions]) {
+    await trx.raw('CREATE INDEX ON ?? (user_id)', [table]);
+    await trx.raw('ANALYZE ??', [table]);
+  }
 }
 
 /** One chunk in one statement: its findings as JSON plus how many users and rows it covered. */
@@ -54,10 +70,10 @@ async function scanChunk(
   lo: number,
   hi: number,
   verifyChain: boolean,
-  /** The scan's totals table; null: aggregate the log in the statement itself (on a standby). */
-  totals: string | null,
+  /** The scan's tables; null: read the log in the statement itself (on a standby). */
+  tables: ScanTables | null,
 ): Promise<ChunkResult> {
-  const sql = findingsSql(trx, lo, hi, verifyChain, totals ?? undefined);
+  const sql = findingsSql(trx, lo, hi, verifyChain, tables ?? undefined);
   const result = await trx.raw(
     `${sql.ctes}, found AS (${sql.select})
      SELECT (SELECT count(*) FROM figures) AS users, (SELECT coalesce(sum(tx_count), 0) FROM lt) AS transactions,
@@ -179,7 +195,7 @@ export async function runScan(
         let transactions = 0;
         const step = onStandby ? Number.MAX_SAFE_INTEGER : SCAN_CHUNK_USERS;
         try {
-          if (!onStandby) await readLogTotals(trx);
+          if (!onStandby) await readLog(trx);
           for (let lo = range.lo ?? 1; range.hi !== null && lo <= range.hi; lo += step) {
             if (signal.aborted || (await cancelRequested(db, scanId))) throw cancelled(done, total);
             const chunk = await scanChunk(
@@ -187,7 +203,7 @@ export async function runScan(
               lo,
               Math.min(lo + step - 1, range.hi),
               input.verifyChain,
-              onStandby ? null : SCAN_TOTALS,
+              onStandby ? null : SCAN_TABLES,
             );
             // The standby's snapshot is read only: its findings are saved on the primary.
             await saveFindings(onStandby ? db : trx, scanId, chunk.findings);
