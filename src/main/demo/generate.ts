@@ -44,7 +44,7 @@ async function reserve(trx: Knex.Transaction, sequence: string, count: number): 
 }
 
 /** Streams lines into one COPY on the transaction's connection, waiting when the server lags. */
-async function copyLines(trx: Knex.Transaction, sql: string, lines: string[]): Promise<void> {
+export async function copyLines(trx: Knex.Transaction, sql: string, lines: string[]): Promise<void> {
   if (lines.length === 0) return;
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
