@@ -18,8 +18,11 @@ import {
   type DemoReward,
 } from './rows';
 
-/** Users per chunk: one transaction each, with progress between them. */
-const CHUNK_USERS = 25_000;
+/**
+ * Users per chunk: one transaction each, with progress between them. A chunk's rows are held as
+ * COPY text while it is written (25,000 users peaked at 825 MB), so this bounds memory.
+ */
+const CHUNK_USERS = 10_000;
 /** Share of all transactions that are redemptions; the rest are credits. */
 const DEBIT_SHARE = 0.15;
 /** Where a seeded demo's history ends: fixed, so a seed gives the same data on any day. */
