@@ -28,6 +28,7 @@ export const BENCHES: Record<string, () => Promise<Bench>> = {
   grants: () => import('./grants'),
   loop: () => import('./loopDelay'),
   expiry: () => import('./expiry'),
+  demo: () => import('./demo'),
 };
 
 function table(rows: BenchRow[]): string {

@@ -34,6 +34,8 @@ export const demoCalls = {
         users: z.number().int().min(1).max(5_000_000).default(1000),
         transactions: z.number().int().min(0).max(100_000_000).default(10_000),
         discrepancies: z.number().int().min(0).max(100_000).default(0),
+        /** The same seed (and sizes) gives the same users and transactions; none draws a fresh one. */
+        seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
       })
       .strict()
       .refine((v) => v.discrepancies <= v.users, {

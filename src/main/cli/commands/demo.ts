@@ -8,6 +8,7 @@ interface DemoOptions {
   users: number;
   transactions: number;
   discrepancies: number;
+  seed?: number;
   append?: boolean;
   json?: boolean;
 }
@@ -19,6 +20,7 @@ export function demoCommand(program: Command): void {
     .option('--users <n>', 'users to create', wholeNumber, 1000)
     .option('--transactions <m>', 'transactions to create, about', wholeNumber, 10_000)
     .option('--discrepancies <k>', 'users whose derived copies are broken on purpose', wholeNumber, 0)
+    .option('--seed <s>', 'the same seed gives the same data (history ending 2026-12-01)', wholeNumber)
     .option('--append', 'add to a database that already has users (refused without it)')
     .option('--json', 'print JSON')
     .action((opts: DemoOptions) =>
@@ -35,6 +37,7 @@ export function demoCommand(program: Command): void {
             users: opts.users,
             transactions: opts.transactions,
             discrepancies: opts.discrepancies,
+            ...(opts.seed === undefined ? {} : { seed: opts.seed }),
           });
           if (opts.json) return printJson(result);
           printFields({
