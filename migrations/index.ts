@@ -16,6 +16,7 @@ import * as expiry from './20261202_300_expiry';
 import * as recordedActions from './20261202_400_recorded_actions';
 import * as schemaChanges from './20261202_450_schema_changes';
 import * as setbasedSync from './20261202_500_setbased_sync';
+import * as setbasedRestore from './20261202_620_setbased_restore';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -39,4 +40,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_400_recorded_actions', recordedActions],
   ['20261202_450_schema_changes', schemaChanges],
   ['20261202_500_setbased_sync', setbasedSync],
+  ['20261202_620_setbased_restore', setbasedRestore],
 ];
