@@ -141,9 +141,11 @@ async function restoreFigures(file: string, dir: string, size: string): Promise<
 }
 
 export async function runBench(quick: boolean): Promise<BenchRow[]> {
-  const seed = quick
-    ? { users: 5_000, transactions: 200_000 }
-    : { users: 1_000_000, transactions: 10_000_000 };
+  // BACKUP_BENCH_USERS / BACKUP_BENCH_TRANSACTIONS: a size between quick and full.
+  const seed = {
+    users: Number(process.env.BACKUP_BENCH_USERS ?? (quick ? 5_000 : 1_000_000)),
+    transactions: Number(process.env.BACKUP_BENCH_TRANSACTIONS ?? (quick ? 200_000 : 10_000_000)),
+  };
   const size = `${seed.transactions.toLocaleString('en-US')} transactions`;
   const dir = await mkdtemp(join(tmpdir(), 'pk-bench-backup-'));
   const source = await benchDatabase('pointkeeper_bench_backup', seed);
