@@ -667,7 +667,7 @@ END $$`;
  * write moves it); users without one get one built from the log; an existing user's legacy copy
  * moves by the same delta.
  */
-const RESTORE = `
+export const RESTORE = `
 CREATE FUNCTION pointkeeper_restore_write(p_restore_id uuid, p_mode text, p_columns jsonb, p_reseal boolean DEFAULT false)
 RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 SET pointkeeper.restore_replace = 'on' AS $$

@@ -17,6 +17,7 @@ import * as recordedActions from './20261202_400_recorded_actions';
 import * as schemaChanges from './20261202_450_schema_changes';
 import * as setbasedSync from './20261202_500_setbased_sync';
 import * as fastSync from './20261202_610_fast_sync';
+import * as setbasedRestore from './20261202_620_setbased_restore';
 import * as demoBulk from './20261202_630_demo_bulk';
 
 /**
@@ -42,5 +43,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_450_schema_changes', schemaChanges],
   ['20261202_500_setbased_sync', setbasedSync],
   ['20261202_610_fast_sync', fastSync],
+  ['20261202_620_setbased_restore', setbasedRestore],
   ['20261202_630_demo_bulk', demoBulk],
 ];
