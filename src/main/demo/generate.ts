@@ -46,17 +46,23 @@ async function reserve(trx: Knex.Transaction, sequence: string, count: number): 
   return Number(rows[0]!.first);
 }
 
-/** Streams lines into one COPY on the transaction's connection, waiting when the server lags. */
-export async function copyLines(trx: Knex.Transaction, sql: string, lines: string[]): Promise<void> {
-  if (lines.length === 0) return;
+/** Streams lines into one COPY on the transaction's connection, a batch at a time, waiting when the server lags. */
+export async function copyLines(trx: Knex.Transaction, sql: string, lines: Iterable<string>): Promise<void> {
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   const copy = connection.query(copyFrom(sql));
   const finished = once(copy, 'finish');
   try {
-    for (let i = 0; i < lines.length; i += COPY_BATCH) {
-      if (!copy.write(lines.slice(i, i + COPY_BATCH).join(''))) await once(copy, 'drain');
+    let batch: string[] = [];
+    const flush = async () => {
+      if (batch.length > 0 && !copy.write(batch.join(''))) await once(copy, 'drain');
+      batch = [];
+    };
+    for (const line of lines) {
+      batch.push(line);
+      if (batch.length === COPY_BATCH) await flush();
     }
+    await flush();
     copy.end();
     await finished;
   } catch (error) {
@@ -133,10 +139,7 @@ async function demoPolicies(db: Knex): Promise<void> {
   );
 }
 
-/**
- * Demo data made on the server with set-based SQL (generate_series), one transaction per chunk
- * of users, so a million users and ten million transactions take minutes, not hours.
- */
+/** A demo's draws: its seeded source, the moment its history ends, and its chunks. */
 export interface DemoDraws {
   random: Random;
   anchor: number;

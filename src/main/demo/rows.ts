@@ -136,21 +136,43 @@ export const COPY_COLUMNS = {
     'id, user_id, type, points, description, order_id, order_amount, created_at, reward_id, is_used',
 } as const;
 
+/** A chunk's COPY lines per table, drawn as they are written: a chunk's text is never all held at once. */
 export interface ChunkCopy {
-  users: string[];
-  orders: string[];
-  transactions: string[];
+  users: Iterable<string>;
+  orders: Iterable<string>;
+  transactions: Iterable<string>;
 }
 
-/**
- * The chunk as COPY lines, orders numbered from `firstOrderId` and transactions from
- * `firstTransactionId`, both in draw order. Users carry their balance as the legacy copy.
- */
-export function chunkCopy(draw: ChunkDraw, firstOrderId: number, firstTransactionId: number): ChunkCopy {
-  const out: ChunkCopy = { users: [], orders: [], transactions: [] };
+const balanceOf = (u: DemoUser) =>
+  SIGNUP_POINTS +
+  u.credits.reduce((s, c) => s + c.points, 0) -
+  u.debits.reduce((s, d) => s + d.reward.cost, 0);
+
+function* userLines(draw: ChunkDraw): Generator<string> {
+  for (const u of draw.users) {
+    const email = `${u.first.toLowerCase()}.${u.last.toLowerCase()}.${u.id}@example.com`;
+    const at = iso(u.createdAt);
+    yield `${u.id}\t${field(email)}\t${field(`${u.first} ${u.last}`)}\t${balanceOf(u)}\t${at}\t${at}\n`;
+  }
+}
+
+/** Orders are numbered in draw order: the same walk as transactionLines' order credits. */
+function* orderLines(draw: ChunkDraw, firstOrderId: number): Generator<string> {
+  let orderId = firstOrderId;
+  for (const u of draw.users)
+    for (const c of u.credits)
+      if (c.cents !== null) yield `${orderId++}\t${u.id}\t${amount(c.cents)}\t${iso(c.at)}\n`;
+}
+
+const NONE = '\\N\t\\N';
+
+function* transactionLines(
+  draw: ChunkDraw,
+  firstOrderId: number,
+  firstTransactionId: number,
+): Generator<string> {
   let orderId = firstOrderId;
   let txId = firstTransactionId;
-  const NONE = '\\N\t\\N';
   // order: "order_id\torder_amount"; redemption: "reward_id\tis_used".
   const tx = (
     u: DemoUser,
@@ -160,25 +182,25 @@ export function chunkCopy(draw: ChunkDraw, firstOrderId: number, firstTransactio
     at: number,
     order = NONE,
     redemption = NONE,
-  ) =>
-    out.transactions.push(
-      `${txId++}\t${u.id}\t${type}\t${points}\t${field(text)}\t${order}\t${iso(at)}\t${redemption}\n`,
-    );
+  ) => `${txId++}\t${u.id}\t${type}\t${points}\t${field(text)}\t${order}\t${iso(at)}\t${redemption}\n`;
   for (const u of draw.users) {
-    let balance = SIGNUP_POINTS;
-    tx(u, 'signup', SIGNUP_POINTS, 'Welcome bonus', u.createdAt);
+    yield tx(u, 'signup', SIGNUP_POINTS, 'Welcome bonus', u.createdAt);
     for (const c of u.credits) {
-      balance += c.points;
-      if (c.cents === null) tx(u, 'bonus', c.points, 'Promotional bonus', c.at);
+      if (c.cents === null) yield tx(u, 'bonus', c.points, 'Promotional bonus', c.at);
       else {
-        out.orders.push(`${orderId}\t${u.id}\t${amount(c.cents)}\t${iso(c.at)}\n`);
-        tx(u, 'earned', c.points, `Order #${orderId} completed`, c.at, `${orderId}\t${amount(c.cents)}`);
+        yield tx(
+          u,
+          'earned',
+          c.points,
+          `Order #${orderId} completed`,
+          c.at,
+          `${orderId}\t${amount(c.cents)}`,
+        );
         orderId++;
       }
     }
-    for (const d of u.debits) {
-      balance -= d.reward.cost;
-      tx(
+    for (const d of u.debits)
+      yield tx(
         u,
         'redeemed',
         -d.reward.cost,
@@ -187,12 +209,19 @@ export function chunkCopy(draw: ChunkDraw, firstOrderId: number, firstTransactio
         NONE,
         `${d.reward.id}\t${d.used ? 't' : 'f'}`,
       );
-    }
-    const email = `${u.first.toLowerCase()}.${u.last.toLowerCase()}.${u.id}@example.com`;
-    const at = iso(u.createdAt);
-    out.users.push(`${u.id}\t${field(email)}\t${field(`${u.first} ${u.last}`)}\t${balance}\t${at}\t${at}\n`);
   }
-  return out;
+}
+
+/**
+ * The chunk as COPY lines, orders numbered from `firstOrderId` and transactions from
+ * `firstTransactionId`, both in draw order. Users carry their balance as the legacy copy.
+ */
+export function chunkCopy(draw: ChunkDraw, firstOrderId: number, firstTransactionId: number): ChunkCopy {
+  return {
+    users: userLines(draw),
+    orders: orderLines(draw, firstOrderId),
+    transactions: transactionLines(draw, firstOrderId, firstTransactionId),
+  };
 }
 
 /** `count` distinct ids of [first, last], drawn by Floyd's method (no list of every id kept). */
