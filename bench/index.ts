@@ -53,9 +53,13 @@ interface ServerRun {
 }
 
 /** Writes the figures so far: a long full run that is stopped keeps what it measured. */
-async function save(quick: boolean, only: string[], runs: ServerRun[]): Promise<string> {
+async function save(
+  quick: boolean,
+  only: string[],
+  servers: BenchServerKind[],
+  runs: ServerRun[],
+): Promise<string> {
   const benches = only.length === Object.keys(BENCHES).length ? '' : `, ${only.join(', ')}`;
-  const servers = runs.map((r) => r.server);
   const sections = runs.map((r) => {
     const failures = r.failed.length ? `\nFailed: ${r.failed.join('; ')}\n` : '';
     const heading = `## ${r.server === 'embedded' ? 'Embedded PostgreSQL 18 (ours, tuned)' : "Debian's PostgreSQL (default settings)"}\n\n`;
@@ -65,6 +69,7 @@ async function save(quick: boolean, only: string[], runs: ServerRun[]): Promise<
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
   // A subset, or another server, keeps a file of its own: it must not replace a whole run's figures.
+  // Named by the servers asked for, so a run's first server's figures land in the run's one file.
   const serverPart = servers.length === 1 && servers[0] === 'embedded' ? '' : `-${servers.join('-')}`;
   const name = `latest${quick ? '-quick' : ''}${benches ? `-${only.join('-')}` : ''}${serverPart}`;
   await writeFile(join(dir, `${name}.md`), report);
@@ -155,13 +160,13 @@ async function main(): Promise<void> {
           current.failed.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
           process.stderr.write(`== ${name} failed: ${current.failed.at(-1)}\n`);
         }
-        await save(quick, only, runs);
+        await save(quick, only, servers, runs);
       }
     } finally {
       await closeBenchServer(); // a bench server runs detached: never leave it behind
     }
   }
-  process.stdout.write(`${await save(quick, only, runs)}\n`);
+  process.stdout.write(`${await save(quick, only, servers, runs)}\n`);
   if (runs.some((r) => r.failed.length)) process.exitCode = 1;
 }
 
