@@ -123,6 +123,7 @@ async function restoreFigures(file: string, dir: string, size: string): Promise<
         unit: 's',
         reference: r2(refSeconds),
         referenceName: 'psql -1 \\copy FROM',
+        goal: '≤ 2×',
       }),
       row({
         name: `restore peak memory (its own process), ${size}`,

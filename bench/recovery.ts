@@ -95,6 +95,7 @@ export async function run(quick: boolean): Promise<BenchRow[]> {
         unit: 's',
         reference: round(ref.result),
         referenceName: 'one UPDATE … FROM (aggregate), same session',
+        goal: '≤ 2×',
       }),
       row({
         name: `sync --all, apply only (${label})`,
@@ -102,6 +103,7 @@ export async function run(quick: boolean): Promise<BenchRow[]> {
         unit: 's',
         reference: round(ref.result),
         referenceName: 'one UPDATE … FROM (aggregate), same session',
+        goal: '≤ 1.5×',
       }),
       row({
         name: `sync --all, peak memory of this process (${label})`,
