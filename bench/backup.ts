@@ -10,15 +10,14 @@
  * validates every row against its schema, checks references, previews, writes a safety backup,
  * and verifies every restored user's hash chain. Binaries: PG_BIN (default /usr/lib/postgresql/15/bin).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { PgConnection } from '../src/main/db/knex';
-import { BACKUP_TABLES } from '../src/shared/contract/backup';
-import { benchDatabase, databaseUrl, peakRss, row, type BenchRow } from './support';
+import { BACKUP_TABLES, type RestoreResult } from '../src/shared/contract/backup';
+import { benchDatabase, callInOwnProcess, peakRss, row, type BenchRow } from './support';
 
 const run = promisify(execFile);
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -80,31 +79,23 @@ async function referenceRestore(c: PgConnection, dir: string): Promise<number> {
 }
 
 /**
- * The restore in a process of its own (bench/restoreProcess.ts), as the CLI runs it: its peak
- * memory is then the restore's, where in this process it also held what three exports left.
+ * The restore in a process of its own, as the CLI runs it: its peak memory is then the
+ * restore's, where in this process it also held what three exports left. The file comes from
+ * the bench's source database, whose chain key this one does not share: the cross-database
+ * restore an admin acknowledges (its rows are re-sealed with this key).
  */
 async function restoreInOwnProcess(
   target: PgConnection,
   file: string,
   dir: string,
 ): Promise<{ seconds: number; peakMb: number }> {
-  const child = spawn(
-    process.execPath,
-    [
-      fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url)),
-      fileURLToPath(new URL('restoreProcess.ts', import.meta.url)),
-      databaseUrl(target),
-      file,
-      dir,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`the restore process failed (exit ${String(code)})`);
-  const r = JSON.parse(out) as { seconds: number; peakMb: number; chainBreaks: number };
-  if (r.chainBreaks !== 0) throw new Error('the restored chains do not verify');
+  const r = await callInOwnProcess<RestoreResult>(target, 'backup.restore.apply', {
+    path: file,
+    mode: 'replace',
+    safetyDir: dir,
+    acknowledgeNotSignedHere: true,
+  });
+  if (r.data.checks.chainBreaks !== 0) throw new Error('the restored chains do not verify');
   return r;
 }
 

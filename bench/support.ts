@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,6 +196,33 @@ export async function benchDatabase(name: string, seed?: Seed): Promise<BenchDb>
 /** A connection as the URL child processes and `psql` take. */
 export const databaseUrl = (c: PgConnection) =>
   `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
+
+/**
+ * A contract call in a process of its own (bench/callProcess.ts), as the CLI runs it: its time,
+ * its peak memory — the call's, not what earlier benchmarks left in this process — and its result.
+ */
+export async function callInOwnProcess<T>(
+  target: PgConnection,
+  name: string,
+  input: unknown,
+): Promise<{ seconds: number; peakMb: number; data: T }> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(import.meta.dirname, '..', 'bin', 'run-ts.mjs'),
+      join(import.meta.dirname, 'callProcess.ts'),
+      databaseUrl(target),
+      name,
+      JSON.stringify(input),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`${name} in its own process failed (exit ${String(code)})`);
+  return JSON.parse(out) as { seconds: number; peakMb: number; data: T };
+}
 
 /** Samples this process's resident memory while `fn` runs; returns the peak in MB. */
 export async function peakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
