@@ -1,10 +1,8 @@
-import { once } from 'node:events';
 import type { Knex } from 'knex';
-import type { PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import type { DemoResult, ParsedInput } from '../../shared/contract';
 import { DISCREPANCY_SEEDS } from '../../shared/contract/demo';
 import type { Progress } from '../../shared/progress';
+import { copyFrom } from '../db/copyFrom';
 import { AppError } from '../errors';
 import { REWARDS } from './names';
 import { seededRandom, type Random } from './random';
@@ -46,30 +44,19 @@ async function reserve(trx: Knex.Transaction, sequence: string, count: number): 
   return Number(rows[0]!.first);
 }
 
-/** Streams lines into one COPY on the transaction's connection, a batch at a time, waiting when the server lags. */
-export async function copyLines(trx: Knex.Transaction, sql: string, lines: Iterable<string>): Promise<void> {
-  // A transaction's client hands out its one bound connection and never releases it.
-  const connection = (await trx.client.acquireConnection()) as PoolClient;
-  const copy = connection.query(copyFrom(sql));
-  const finished = once(copy, 'finish');
-  try {
+/** Streams lines into one COPY on the transaction's connection, a batch at a time. */
+export function copyLines(trx: Knex.Transaction, sql: string, lines: Iterable<string>): Promise<void> {
+  return copyFrom(trx, sql, async (write) => {
     let batch: string[] = [];
-    const flush = async () => {
-      if (batch.length > 0 && !copy.write(batch.join(''))) await once(copy, 'drain');
-      batch = [];
-    };
     for (const line of lines) {
       batch.push(line);
-      if (batch.length === COPY_BATCH) await flush();
+      if (batch.length === COPY_BATCH) {
+        await write(batch.join(''));
+        batch = [];
+      }
     }
-    await flush();
-    copy.end();
-    await finished;
-  } catch (error) {
-    copy.destroy(error instanceof Error ? error : new Error(String(error)));
-    await finished.catch(() => undefined);
-    throw error;
-  }
+    if (batch.length > 0) await write(batch.join(''));
+  });
 }
 
 /**

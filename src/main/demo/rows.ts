@@ -1,3 +1,4 @@
+import { copyField } from '../db/copyText';
 import { FIRST_NAMES, LAST_NAMES } from './names';
 import { below, type Random } from './random';
 
@@ -122,9 +123,6 @@ export function drawChunk(
   return { users, orders, transactions };
 }
 
-/** COPY's text format: backslash, tab, newline and carriage return escaped. */
-const field = (text: string) => text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!);
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const iso = (ms: number) => new Date(ms).toISOString();
 const amount = (cents: number) => (cents / 100).toFixed(2);
 
@@ -152,7 +150,7 @@ function* userLines(draw: ChunkDraw): Generator<string> {
   for (const u of draw.users) {
     const email = `${u.first.toLowerCase()}.${u.last.toLowerCase()}.${u.id}@example.com`;
     const at = iso(u.createdAt);
-    yield `${u.id}\t${field(email)}\t${field(`${u.first} ${u.last}`)}\t${balanceOf(u)}\t${at}\t${at}\n`;
+    yield `${u.id}\t${copyField(email)}\t${copyField(`${u.first} ${u.last}`)}\t${balanceOf(u)}\t${at}\t${at}\n`;
   }
 }
 
@@ -182,7 +180,7 @@ function* transactionLines(
     at: number,
     order = NONE,
     redemption = NONE,
-  ) => `${txId++}\t${u.id}\t${type}\t${points}\t${field(text)}\t${order}\t${iso(at)}\t${redemption}\n`;
+  ) => `${txId++}\t${u.id}\t${type}\t${points}\t${copyField(text)}\t${order}\t${iso(at)}\t${redemption}\n`;
   for (const u of draw.users) {
     yield tx(u, 'signup', SIGNUP_POINTS, 'Welcome bonus', u.createdAt);
     for (const c of u.credits) {

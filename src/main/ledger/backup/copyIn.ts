@@ -1,4 +1,12 @@
+import { copyField } from '../../db/copyText';
 import type { RowVisit } from './reader';
+
+function field(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  const text = typeof value === 'string' ? value : String(value as number);
+  return copyField(text);
+}
 
 /**
  * A checked backup row as a line of COPY text for its staging table: the header's columns in
@@ -6,18 +14,6 @@ import type { RowVisit } from './reader';
  * PostgreSQL text, so only COPY's own escapes are added; version 1 values (JSON numbers, booleans,
  * ISO times, text) become the text their column types read. NULL is `\N`.
  */
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const SPECIAL = /[\\\t\n\r]/g;
-/** Without the g flag: test() on a global expression keeps state between calls. */
-const HAS_SPECIAL = /[\\\t\n\r]/;
-
-function field(value: unknown): string {
-  if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  const text = typeof value === 'string' ? value : String(value as number);
-  return HAS_SPECIAL.test(text) ? text.replace(SPECIAL, (c) => ESCAPES[c]!) : text;
-}
-
 export function copyLine(row: RowVisit): string {
   let line = '';
   if (row.values) for (const v of row.values) line += `${field(v)}\t`;
