@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemo } from '../../src/main/demo/generate';
 import { chainBreaksQuery } from '../../src/main/ledger/chain';
 import type { DemoResult } from '../../src/shared/contract';
 import { createTestDb, type TestDb } from '../support/db';
@@ -119,5 +120,57 @@ describe('the sealing function', () => {
     ).toEqual({
       n: 0,
     });
+  });
+});
+
+describe('chunks two at a time (one sealing while the next is COPYed)', () => {
+  const SMALL = { users: 40, transactions: 400, discrepancies: 0 };
+  const chunked = (db: TestDb, seed: number, done: number[] = []) =>
+    generateDemo(db.knex, { ...SMALL, seed }, (p) => done.push(p.done ?? 0), new AbortController().signal, {
+      chunkUsers: 7,
+    });
+  let d: TestDb;
+  let e: TestDb;
+  beforeAll(async () => {
+    [d, e] = await Promise.all([createTestDb(), createTestDb()]);
+  });
+  afterAll(() => Promise.all([d, e].map((db) => db?.close())));
+
+  it('writes every chunk whole, sealed and in order, the same for the same seed', async () => {
+    const done: number[] = [];
+    await chunked(d, 7, done);
+    await chunked(e, 7);
+    expect(done).toEqual([7, 14, 21, 28, 35, 40]);
+    expect(await digest(d)).toBe(await digest(e));
+    expect(await chainBreaksQuery(d.knex)).toEqual([]);
+    expect(await d.knex('user_points').count({ n: '*' }).first()).toEqual({ n: SMALL.users });
+    const scan = await d.call('audit.scan', { verifyChain: true });
+    if (!scan.ok) throw new Error(scan.error.message);
+    expect(scan.data.usersWithDiscrepancies).toBe(0);
+  });
+
+  it('rolls back the chunk whose seal fails and the one beside it, keeps the ones before, leaves no transaction open', async () => {
+    const fresh = await createTestDb();
+    try {
+      // A balance row for user 24 (the fourth chunk's), with no user: only the seal refuses it.
+      await fresh.knex.transaction(async (trx) => {
+        await trx.raw('SET LOCAL session_replication_role = replica');
+        await trx('user_points').insert({ user_id: 24, points: 0, total_earned: 0, total_redeemed: 0 });
+      });
+      await expect(chunked(fresh, 7)).rejects.toMatchObject({ message: expect.stringContaining('User 24') });
+      expect(await fresh.knex('users').max({ max: 'id' }).first()).toEqual({ max: 21 });
+      expect(
+        await fresh.knex('points_transactions').where('user_id', '>', 21).count({ n: '*' }).first(),
+      ).toEqual({
+        n: 0,
+      });
+      expect(await chainBreaksQuery(fresh.knex)).toEqual([]);
+      const { rows } = (await fresh.knex.raw(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+      )) as { rows: Array<{ n: number }> };
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      await fresh.close();
+    }
   });
 });

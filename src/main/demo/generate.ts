@@ -60,31 +60,46 @@ export function copyLines(trx: Knex.Transaction, sql: string, lines: Iterable<st
 }
 
 /**
- * One chunk in one transaction: users and orders COPYed straight into their tables (no chain
- * covers them), the log rows COPYed into pg_temp.demo_tx and sealed into the log by
- * pointkeeper_demo_seal, which holds the key and writes redemptions and balance rows too.
+ * A chunk's first half, on its own transaction: users and orders COPYed straight into their
+ * tables (no chain covers them) and the log rows COPYed into pg_temp.demo_tx. Ids are reserved
+ * here, chunk after chunk, so a seed gives the same ids however the halves overlap.
  */
-async function writeChunk(trx: Knex.Transaction, draw: ChunkDraw): Promise<void> {
+async function copyChunk(trx: Knex.Transaction, draw: ChunkDraw): Promise<void> {
   const firstOrder = await reserve(trx, 'orders_id_seq', draw.orders);
   const firstTx = await reserve(trx, 'points_transactions_id_seq', draw.transactions);
   const rows = chunkCopy(draw, firstOrder, firstTx);
   await copyLines(trx, `COPY users (${COPY_COLUMNS.users}) FROM STDIN`, rows.users);
-  // Skips the per-row foreign-key and lots triggers for this transaction only: each order's user
-  // is one just written, and pointkeeper_demo_seal does the triggers' work on the log set-based
-  // (see migrations/20261202_630_demo_bulk.ts). Superusers only, as the demo is.
   await trx.raw('SET LOCAL session_replication_role = replica');
   await copyLines(trx, `COPY orders (${COPY_COLUMNS.orders}) FROM STDIN`, rows.orders);
   await trx.raw(`CREATE TEMP TABLE demo_tx (id integer, user_id integer, type text, points integer, description text,
     order_id integer, order_amount numeric(12, 2), created_at timestamptz, reward_id integer, is_used boolean)
     ON COMMIT DROP`);
   await copyLines(trx, `COPY demo_tx (${COPY_COLUMNS.transactions}) FROM STDIN`, rows.transactions);
-  // The definer function runs as its owner, which reads the caller's staged rows.
+}
+
+/**
+ * Its second half: pointkeeper_demo_seal, which holds the key, seals the staged rows into the log
+ * and writes lots, redemptions and balance rows. Only the database works here, so the next
+ * chunk is drawn and COPYed meanwhile on another connection.
+ */
+async function sealChunk(trx: Knex.Transaction): Promise<void> {
   const { rows: owner } = (await trx.raw(
     `SELECT proowner::regrole::text AS owner FROM pg_proc WHERE oid = 'pointkeeper_demo_seal()'::regprocedure`,
   )) as { rows: Array<{ owner: string }> };
   await trx.raw(`GRANT SELECT ON demo_tx TO ??`, [owner[0]!.owner]);
   await trx.raw('SELECT pointkeeper_demo_seal()');
   await trx.raw('SET LOCAL session_replication_role = origin');
+}
+
+/** Seals and commits a copied chunk, or rolls it back; settles only once its transaction has ended. */
+async function sealAndCommit(trx: Knex.Transaction): Promise<void> {
+  try {
+    await sealChunk(trx);
+  } catch (error) {
+    await trx.rollback().catch(() => undefined);
+    throw error;
+  }
+  await trx.commit();
 }
 
 async function seedDiscrepancies(
@@ -144,6 +159,7 @@ export function demoDraws(
   input: { users: number; transactions: number; seed?: number | undefined },
   firstUserId: number,
   rewards: DemoReward[],
+  chunkUsers = CHUNK_USERS,
 ): DemoDraws {
   const random = seededRandom(input.seed ?? Math.floor(Math.random() * 2 ** 32));
   const anchor = input.seed === undefined ? Date.now() : SEEDED_ANCHOR;
@@ -151,11 +167,11 @@ export function demoDraws(
   return {
     random,
     anchor,
-    chunks: Math.ceil(input.users / CHUNK_USERS),
+    chunks: Math.ceil(input.users / chunkUsers),
     draw(i) {
-      const users = Math.min(CHUNK_USERS, input.users - i * CHUNK_USERS);
+      const users = Math.min(chunkUsers, input.users - i * chunkUsers);
       const shape: ChunkShape = {
-        firstUserId: firstUserId + i * CHUNK_USERS,
+        firstUserId: firstUserId + i * chunkUsers,
         users,
         credits: Math.max(0, Math.round(users * perUser * (1 - DEBIT_SHARE)) - users),
         debitsPerUser: Math.ceil(perUser * DEBIT_SHARE),
@@ -169,26 +185,53 @@ export function demoDraws(
  * Demo data drawn here from a seeded source and written with COPY, one transaction per chunk of
  * users, the chain sealed set-based in the database: a million users and ten million
  * transactions in minutes, the same data for the same seed.
+ *
+ * Two chunks are in flight at once: while the database seals one, this process draws and COPYs
+ * the next on a second connection, so both cores work (the two halves took about as long as each
+ * other, one after the other). Each chunk still commits alone, in order; a failure rolls back
+ * the chunk it hit and the one beside it, and leaves the committed ones whole.
  */
 export async function generateDemo(
   db: Knex,
   input: ParsedInput<'demo.generate'>,
   progress: (p: Progress) => void,
   signal: AbortSignal,
+  options: { chunkUsers?: number } = {},
 ): Promise<DemoResult> {
   const started = performance.now();
+  const chunkUsers = options.chunkUsers ?? CHUNK_USERS;
   const before = await db('users').max({ max: 'id' }).first();
   const firstId = ((before?.max as number | null) ?? 0) + 1;
   if (firstId === 1) await demoPolicies(db);
   const rewards = await db.transaction(ensureRewards);
-  const draws = demoDraws(input, firstId, rewards);
+  const draws = demoDraws(input, firstId, rewards, chunkUsers);
+  const usersIn = (chunks: number) => Math.min(input.users, chunks * chunkUsers);
+  let sealing: Promise<void> = Promise.resolve();
   for (let i = 0; i < draws.chunks; i++) {
-    if (signal.aborted)
-      throw new AppError('CANCELLED', `Demo data cancelled after ${i * CHUNK_USERS} users.`);
+    if (signal.aborted) {
+      await sealing;
+      throw new AppError(
+        'CANCELLED',
+        `Demo data cancelled after ${usersIn(i).toLocaleString('en-US')} users.`,
+      );
+    }
     const draw = draws.draw(i);
-    await db.transaction((trx) => writeChunk(trx, draw));
-    progress({ done: Math.min(input.users, (i + 1) * CHUNK_USERS), total: input.users, message: 'users' });
+    const trx = await db.transaction();
+    try {
+      await copyChunk(trx, draw);
+      await sealing;
+    } catch (error) {
+      await trx.rollback().catch(() => undefined);
+      await sealing.catch(() => undefined);
+      throw error;
+    }
+    if (i > 0) progress({ done: usersIn(i), total: input.users, message: 'users' });
+    sealing = sealAndCommit(trx);
+    // Awaited later: a failure meanwhile must not count as an unhandled rejection.
+    sealing.catch(() => undefined);
   }
+  await sealing;
+  progress({ done: input.users, total: input.users, message: 'users' });
   const lastId = firstId + input.users - 1;
   // Explicit ids were inserted: move the sequence past them.
   await db.raw(`SELECT setval('users_id_seq', greatest((SELECT max(id) FROM users), 1))`);
