@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CHUNK_USERS } from '../../src/main/ledger/recovery/plan';
 import { createTestDb, type TestDb } from '../support/db';
 import { uncleanUsers } from '../support/ledgerCheck';
-import { syncAndKill } from '../support/syncAndKill';
+import { syncAndKill } from '../support/killAfterChunk';
 
 const USERS = 100_000;
 let db: TestDb;

@@ -8,7 +8,7 @@ import { createKnex } from '../../src/main/db/knex';
 import { openSession, type Session } from '../../src/main/db/session';
 import { createTestDb, type TestDb } from '../support/db';
 import { uncleanUsers } from '../support/ledgerCheck';
-import { syncAndKill } from '../support/syncAndKill';
+import { syncAndKill } from '../support/killAfterChunk';
 
 /**
  * Issue 20: sync --all SIGKILLed while a chunk is in flight, then previewed and applied again,

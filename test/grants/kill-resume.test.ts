@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl } from '../support/cli';
 import { createTestDb, type TestDb } from '../support/db';
+import { killAfterChunk } from '../support/killAfterChunk';
 import { uncleanUsers } from '../support/ledgerCheck';
 
 /** Issue 17B: an apply SIGKILLed halfway resumes to exactly the file's rows, none twice. */
@@ -27,33 +27,11 @@ afterAll(async () => {
 });
 
 function applyAndKill(importId: string, afterRows: number): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, '..', 'fixtures', 'grants-apply.ts')],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl(db.connection),
-        IMPORT_ID: importId,
-        CHUNK_ROWS: String(CHUNK),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+  return killAfterChunk(
+    'grants-apply',
+    { DATABASE_URL: databaseUrl(db.connection), IMPORT_ID: importId, CHUNK_ROWS: String(CHUNK) },
+    afterRows,
   );
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    child.stdout.on('data', (data: Buffer) => {
-      for (const line of data.toString().split('\n')) {
-        const m = /^chunk (\d+)$/.exec(line);
-        if (m) seen = Number(m[1]);
-        if (line.startsWith('done') || line.startsWith('refused')) reject(new Error(`not killed: ${line}`));
-      }
-      if (seen >= afterRows && child.exitCode === null) child.kill('SIGKILL');
-    });
-    child.on('exit', (code, signal) =>
-      signal === 'SIGKILL' ? resolve(seen) : reject(new Error(`the apply exited (${signal ?? code})`)),
-    );
-  });
 }
 
 describe('SIGKILL in the middle of a grant apply', () => {
