@@ -157,6 +157,14 @@ async function copyIntoStaging(
           if (!stream.write(out.data)) await once(stream, 'drain');
           rows += out.rows;
           options.onProgress({ phase: `read ${out.table}`, rows, totalRows: null });
+          // The batch goes back to the worker with its credit once nothing holds it any more (the
+          // COPY stream has passed it on and the socket has handed every byte to the kernel):
+          // moved out of this thread, its memory no longer waits for this thread's garbage
+          // collector, where tens of MB of spent batches made a restore's peak.
+          if (stream.writableLength === 0 && connection.connection.stream.writableLength === 0) {
+            await task.send(null, [out.data.buffer as ArrayBuffer]);
+            continue;
+          }
         }
         await task.send(null);
       }
