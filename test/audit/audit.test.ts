@@ -261,6 +261,24 @@ describe('seeded discrepancies', () => {
       action: 'investigate',
       effect: expect.stringContaining('recovery quarantines this user (investigate)') as string,
     });
+    // Findings that are not about the copies start from the user's log balance too, whatever
+    // else is (or is not) found for that user.
+    for (const code of [
+      'redemption_without_transaction',
+      'transaction_without_redemption',
+      'chain_broken',
+    ] as const) {
+      const d = find(code);
+      const sum = (await db
+        .knex('points_transactions')
+        .where({ user_id: d.userId })
+        .sum({ s: 'points' })
+        .first()) as {
+        s: string;
+      };
+      expect(d.recommendation.before, code).toBe(Number(sum.s));
+      expect(Number(sum.s), code).not.toBe(0);
+    }
   });
 
   it('filters by kind and user and sorts, paging by keyset', async () => {

@@ -12,6 +12,7 @@ import {
   REDEMPTION_SUSPECT,
   redemptionsSql,
   type Finding,
+  suspectFiguresSql,
   type ScanTables,
 } from './findings';
 
@@ -40,28 +41,44 @@ interface ChunkResult {
 
 /**
  * The scan's reads of the log, done once per scan into temporary tables of its own session
- * (indexed by user) that every chunk then reads: the log's per-user totals and the redemptions
- * a check can fail on. Read per chunk of user ids instead, each chunk cost a full pass over the
+ * (indexed by user) that every chunk then reads: the log's per-user totals, the redemptions a
+ * check can fail on, and the copies and totals of the users a check fails for. Read per chunk of user ids instead, each chunk cost a full pass over the
  * log (the rows of a range of users lie all over the table) and ran on one core. Each is one
  * CREATE TABLE AS, which PostgreSQL runs with its parallel workers, where INSERT … SELECT would not.
  */
-const SCAN_TABLES: ScanTables = { totals: 'pk_scan_log_totals', redemptions: 'pk_scan_redemptions' };
+const SCAN_TABLES: ScanTables = {
+  totals: 'pk_scan_log_totals',
+  redemptions: 'pk_scan_redemptions',
+  figures: 'pk_scan_figures',
+};
 
 async function readLog(trx: Knex.Transaction): Promise<void> {
   const totals = logSumsQuery(trx).toSQL();
   // CREATE TABLE AS takes no bind parameters; the unfiltered totals query has none.
   if (totals.bindings.length) throw new Error('The log totals query must have no bindings here.');
+  // A million users' totals fit a hash table of tens of MB: with a stock server's 4 MB the
+  // aggregate sorts every row of the log instead (PG 15, 8.5M rows: 8.4 s → 4.6 s). Only these
+  // two passes get it; the redemptions' pass plans a parallel hash join with the default and
+  // a serial one with more.
+  await trx.raw(`SET LOCAL work_mem = '64MB'`);
   await trx.raw(`CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS ${totals.sql}`, [SCAN_TABLES.totals]);
+  await trx.raw('ANALYZE ??', [SCAN_TABLES.totals]);
+  // Every user's copies beside their totals, in one pass of hash joins, keeping only the users a
+  // check fails for: the chunks read a few rows each instead of joining 100,000 users apiece.
+  await trx.raw(`CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS ${suspectFiguresSql(SCAN_TABLES.totals)}`, [
+    SCAN_TABLES.figures,
+  ]);
+  await trx.raw('SET LOCAL work_mem TO DEFAULT');
   // Only the suspects are kept: a healthy ledger's redemptions leave a table of a few rows.
   await trx.raw(
     `CREATE TEMPORARY TABLE ?? ON COMMIT DROP AS
      SELECT * FROM (${redemptionsSql(false)}) r WHERE ${REDEMPTION_SUSPECT}`,
     [SCAN_TABLES.redemptions],
   );
-  for (const table of [SCAN_TABLES.totals, SCAN_TABLES.redemptions]) {
+  for (const table of [SCAN_TABLES.totals, SCAN_TABLES.redemptions, SCAN_TABLES.figures]) {
     await trx.raw('CREATE INDEX ON ?? (user_id)', [table]);
-    await trx.raw('ANALYZE ??', [table]);
   }
+  await trx.raw('ANALYZE ??, ??', [SCAN_TABLES.redemptions, SCAN_TABLES.figures]);
 }
 
 /** One chunk in one statement: its findings as JSON plus how many users and rows it covered. */
@@ -76,9 +93,10 @@ async function scanChunk(
   const sql = findingsSql(trx, lo, hi, verifyChain, tables ?? undefined);
   const result = await trx.raw(
     `${sql.ctes}, found AS (${sql.select})
-     SELECT (SELECT count(*) FROM figures) AS users, (SELECT coalesce(sum(tx_count), 0) FROM lt) AS transactions,
+     SELECT (SELECT count(*) FROM users WHERE id BETWEEN ? AND ?) AS users,
+            (SELECT coalesce(sum(tx_count), 0) FROM lt) AS transactions,
             (SELECT coalesce(json_agg(found), '[]'::json) FROM found) AS findings`,
-    sql.bindings,
+    [...sql.bindings, lo, hi],
   );
   const row = (result as { rows: Array<{ users: number; transactions: number; findings: Finding[] }> })
     .rows[0]!;
