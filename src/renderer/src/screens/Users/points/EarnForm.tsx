@@ -9,6 +9,7 @@ import { newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
 import { useContractForm } from '../../../lib/useContractForm';
 import { useRoleGate } from '../../../lib/useRoleGate';
 import { Field } from '../../../components/Field';
+import { DescriptionField, PointsField } from './PointsFields';
 
 type CreditType = (typeof CREDIT_TYPES)[number];
 
@@ -57,15 +58,7 @@ export function EarnForm({ user }: { user: UserDetail }) {
         </>
       }
     >
-      <Field label="Points" error={form.errorFor('points', points !== '')}>
-        <input
-          name="points"
-          inputMode="numeric"
-          value={points}
-          onChange={(e) => setPoints(e.target.value)}
-          placeholder="1–10,000"
-        />
-      </Field>
+      <PointsField value={points} onChange={setPoints} error={form.errorFor('points', points !== '')} />
       <Field label="Type">
         <select name="type" value={type} onChange={(e) => setType(e.target.value as CreditType)}>
           {CREDIT_TYPES.map((t) => (
@@ -75,14 +68,12 @@ export function EarnForm({ user }: { user: UserDetail }) {
           ))}
         </select>
       </Field>
-      <Field label="Description" error={form.errorFor('description', description !== '')}>
-        <input
-          name="description"
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          placeholder="e.g. Order completion bonus"
-        />
-      </Field>
+      <DescriptionField
+        value={description}
+        onChange={setDescription}
+        error={form.errorFor('description', description !== '')}
+        placeholder="e.g. Order completion bonus"
+      />
     </ConfirmedForm>
   );
 }

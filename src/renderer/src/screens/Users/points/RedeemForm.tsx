@@ -9,6 +9,7 @@ import { newSubmissionKey, parseWhole } from '../../../lib/fieldErrors';
 import { useContractForm, type FieldErrors } from '../../../lib/useContractForm';
 import { useRoleGate } from '../../../lib/useRoleGate';
 import { Field } from '../../../components/Field';
+import { DescriptionField, PointsField } from './PointsFields';
 
 /** Debit points, optionally for a catalogue reward (which fixes the amount). */
 export function RedeemForm({ user }: { user: UserDetail }) {
@@ -79,24 +80,18 @@ export function RedeemForm({ user }: { user: UserDetail }) {
           ))}
         </select>
       </Field>
-      <Field label="Points" error={form.errorFor('points', points !== '' || reward !== undefined)}>
-        <input
-          name="points"
-          inputMode="numeric"
-          value={reward ? String(reward.cost) : points}
-          readOnly={Boolean(reward)}
-          onChange={(e) => setPoints(e.target.value)}
-          placeholder="1–10,000"
-        />
-      </Field>
-      <Field label="Description" error={form.errorFor('description', description !== '')}>
-        <input
-          name="description"
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          placeholder={reward?.name ?? 'e.g. Free delivery reward'}
-        />
-      </Field>
+      <PointsField
+        value={reward ? String(reward.cost) : points}
+        readOnly={Boolean(reward)}
+        onChange={setPoints}
+        error={form.errorFor('points', points !== '' || reward !== undefined)}
+      />
+      <DescriptionField
+        value={description}
+        onChange={setDescription}
+        error={form.errorFor('description', description !== '')}
+        placeholder={reward?.name ?? 'e.g. Free delivery reward'}
+      />
     </ConfirmedForm>
   );
 }
