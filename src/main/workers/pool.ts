@@ -12,8 +12,9 @@ const IDLE_MS = 60_000;
 /**
  * A thread's heap for new objects. V8's default lets it grow to tens of MB, kept while the thread
  * waits in the pool: a restore's reader then held ~30 MB through the safety backup and the write
- * (with the batches handed back too, see stage.ts: peak 267 → 237 MB restoring 100,000 rows). The jobs make short-lived garbage by the batch, so
- * a small space costs them frequent, cheap collections.
+ * (with the batches handed back too, see stage.ts: peak 267 → 237 MB restoring 100,000 rows). The
+ * jobs make short-lived garbage by the batch, so a small space costs them frequent, cheap
+ * collections.
  */
 const YOUNG_GENERATION_MB = 6;
 const idle: Array<{ worker: Worker; timer: NodeJS.Timeout; onExit: () => void }> = [];

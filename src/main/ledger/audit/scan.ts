@@ -42,9 +42,10 @@ interface ChunkResult {
 /**
  * The scan's reads of the log, done once per scan into temporary tables of its own session
  * (indexed by user) that every chunk then reads: the log's per-user totals, the redemptions a
- * check can fail on, and the copies and totals of the users a check fails for. Read per chunk of user ids instead, each chunk cost a full pass over the
- * log (the rows of a range of users lie all over the table) and ran on one core. Each is one
- * CREATE TABLE AS, which PostgreSQL runs with its parallel workers, where INSERT … SELECT would not.
+ * check can fail on, and the copies and totals of the users a check fails for. Read per chunk of
+ * user ids instead, each chunk cost a full pass over the log (the rows of a range of users lie all
+ * over the table) and ran on one core. The passes over the log are each one CREATE TABLE AS, which
+ * PostgreSQL runs with its parallel workers, where INSERT … SELECT would not.
  */
 const SCAN_TABLES: ScanTables = {
   totals: 'pk_scan_log_totals',
