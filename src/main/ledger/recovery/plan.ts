@@ -14,7 +14,7 @@ import { decide, storedBalance } from './decide';
 import { nextScopeChunk, readScope } from './state';
 import { callWrite } from '../writeApi';
 
-/** Users per chunk; each applied chunk is one transaction. */
+/** Users to change per chunk (unclean users, in id order); each applied chunk is one transaction. */
 export const DEFAULT_CHUNK_USERS = 5_000;
 
 export interface RecoveryRequest {
