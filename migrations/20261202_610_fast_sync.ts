@@ -16,7 +16,20 @@ import { applyPrivileges } from './privileges';
 
 const DEFINER = `SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp`;
 
-const VERSIONS = `md5(string_agg(ctid::text || xmin::text, ',' ORDER BY id))`;
+/**
+ * How a user's rows' versions are fingerprinted: `row` is one row's version (an expression over
+ * the log's alias `t`), `user` folds a user's `version`s into one text. Migration 650 swaps in a
+ * cheaper pair; both sides — the preview's record and apply's recheck — always use the same one.
+ */
+export interface RowVersions {
+  row: string;
+  user: string;
+}
+
+export const VERSIONS_610: RowVersions = {
+  row: `t.ctid::text || t.xmin::text`,
+  user: `md5(string_agg(version, ',' ORDER BY id))`,
+};
 
 /**
  * The planner costs the HMAC as one cheap operator per row, so it would never pay for workers
@@ -25,7 +38,9 @@ const VERSIONS = `md5(string_agg(ctid::text || xmin::text, ',' ORDER BY id))`;
  */
 const PARALLEL_HASHING = `SET parallel_setup_cost = 100 SET parallel_tuple_cost = 0.001`;
 
-const CHAIN_EVIDENCE = `CREATE OR REPLACE FUNCTION pointkeeper_recovery_chain_evidence(p_user_ids integer[])
+export const chainEvidence = (
+  v: RowVersions,
+) => `CREATE OR REPLACE FUNCTION pointkeeper_recovery_chain_evidence(p_user_ids integer[])
    RETURNS TABLE (user_id integer, transaction_id integer, previous_id integer, kind text)
    LANGUAGE plpgsql ${DEFINER} ${PARALLEL_HASHING} AS $$
    BEGIN
@@ -38,14 +53,14 @@ const CHAIN_EVIDENCE = `CREATE OR REPLACE FUNCTION pointkeeper_recovery_chain_ev
      -- the key stays a subquery, so it is never part of a plan's text.
      EXECUTE $q$
        CREATE TEMP TABLE pk_recovery_chain ON COMMIT DROP AS
-       SELECT l.user_id, md5(string_agg(l.version, ',' ORDER BY l.id)) AS versions,
+       SELECT l.user_id, ${v.user} AS versions,
               array_agg(ROW(l.user_id, l.id, l.previous_id, l.kind)::pointkeeper_chain_break ORDER BY l.id)
                 FILTER (WHERE l.kind IS NOT NULL) AS breaks
        FROM (SELECT h.user_id, h.id, h.version, lag(h.id) OVER w AS previous_id,
                     CASE WHEN h.row_hash IS NULL OR h.prev_hash IS NULL THEN 'unsealed'
                          WHEN h.altered THEN 'altered'
                          WHEN h.prev_hash <> coalesce(lag(h.row_hash) OVER w, '\\x'::bytea) THEN 'removed' END AS kind
-             FROM (SELECT t.id, t.user_id, t.row_hash, t.prev_hash, t.ctid::text || t.xmin::text AS version,
+             FROM (SELECT t.id, t.user_id, t.row_hash, t.prev_hash, ${v.row} AS version,
                           t.row_hash IS DISTINCT FROM public.hmac(t.prev_hash || convert_to(pointkeeper_tx_content(
                             t.id, t.user_id, t.type, t.points, t.description, t.order_id, t.order_amount,
                             t.reverses_id, t.idempotency_key, t.created_by, t.created_at), 'UTF8'),
@@ -151,7 +166,7 @@ const HELPERS = [
  * their users row untouched (each needless row version costs a heap write, index entries and
  * WAL, which the hand-written UPDATE does not pay either).
  */
-const WRITERS = [
+export const writers = (v: RowVersions) => [
   `CREATE OR REPLACE FUNCTION pointkeeper_recovery_apply(p_run_id uuid, p_user_ids integer[]) RETURNS jsonb
    LANGUAGE plpgsql ${DEFINER} AS $$
    DECLARE
@@ -223,8 +238,10 @@ const WRITERS = [
             coalesce(t.e, 0) AS e, coalesce(t.r, 0) AS r, t.le, t.la, coalesce(t.versions, '') AS versions
      FROM users u
      LEFT JOIN user_points up ON up.user_id = u.id AND up.user_id BETWEEN lo AND hi
-     LEFT JOIN (SELECT user_id, ${SUMS}, ${VERSIONS} AS versions
-                FROM points_transactions WHERE user_id IN (SELECT unnest(p_user_ids)) GROUP BY user_id) t
+     LEFT JOIN (SELECT user_id, ${SUMS}, ${v.user} AS versions
+                FROM (SELECT t.*, ${v.row} AS version FROM points_transactions t
+                      WHERE t.user_id IN (SELECT unnest(p_user_ids))) t
+                GROUP BY user_id) t
        ON t.user_id = u.id
      WHERE u.id BETWEEN lo AND hi AND u.id IN (SELECT unnest(p_user_ids));
      SELECT encode(sha256(convert_to(coalesce(string_agg(json_build_array(user_id, rewards, has_row, points,
@@ -287,7 +304,7 @@ const HELPER_NAMES = [
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`CREATE TYPE pointkeeper_chain_break AS (user_id integer, transaction_id integer,
     previous_id integer, kind text)`);
-  for (const sql of [CHAIN_EVIDENCE, ...HELPERS, ...WRITERS]) await knex.raw(sql);
+  for (const sql of [chainEvidence(VERSIONS_610), ...HELPERS, ...writers(VERSIONS_610)]) await knex.raw(sql);
   await applyPrivileges(knex);
 }
 

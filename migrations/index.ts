@@ -20,6 +20,7 @@ import * as fastSync from './20261202_610_fast_sync';
 import * as setbasedRestore from './20261202_620_setbased_restore';
 import * as demoBulk from './20261202_630_demo_bulk';
 import * as chainStepPlpgsql from './20261202_640_chain_step_plpgsql';
+import * as cheapRowVersions from './20261202_650_cheap_row_versions';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -47,4 +48,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_620_setbased_restore', setbasedRestore],
   ['20261202_630_demo_bulk', demoBulk],
   ['20261202_640_chain_step_plpgsql', chainStepPlpgsql],
+  ['20261202_650_cheap_row_versions', cheapRowVersions],
 ];
