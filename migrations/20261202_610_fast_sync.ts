@@ -253,10 +253,13 @@ export const writers = (v: RowVersions) => [
          (SELECT min(x) FROM unnest(p_user_ids) x), (SELECT max(x) FROM unnest(p_user_ids) x) USING ERRCODE = 'PK409';
      END IF;
      -- The chain is checked (HMAC of every row) only for users whose rows are not exactly the
-     -- row versions the preview's check found intact.
+     -- row versions the preview's check found intact. The records are read by the chunk's id
+     -- range: unbounded, the planner hashed every record of the table for every chunk (300,000
+     -- at full size, 100 ms a chunk).
      PERFORM pointkeeper__recovery_refuse_breaks(array(
        SELECT w.user_id FROM pg_temp.pk_recovery_chunk w
-       LEFT JOIN recovery_chain_verified v ON v.user_id = w.user_id AND v.versions = w.versions
+       LEFT JOIN recovery_chain_verified v
+         ON v.user_id = w.user_id AND v.versions = w.versions AND v.user_id BETWEEN lo AND hi
        WHERE v.user_id IS NULL));
      -- sync never writes a negative balance: such a user is left as is (recover adjusts instead).
      IF run.action = 'sync' THEN DELETE FROM pg_temp.pk_recovery_chunk WHERE s < 0; END IF;
