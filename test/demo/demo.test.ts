@@ -123,7 +123,7 @@ describe('the sealing function', () => {
   });
 });
 
-describe('chunks two at a time (one sealing while the next is COPYed)', () => {
+describe('chunks in flight (two sealing while the next is COPYed)', () => {
   const SMALL = { users: 40, transactions: 400, discrepancies: 0 };
   const chunked = (db: TestDb, seed: number, done: number[] = []) =>
     generateDemo(db.knex, { ...SMALL, seed }, (p) => done.push(p.done ?? 0), new AbortController().signal, {
@@ -149,7 +149,7 @@ describe('chunks two at a time (one sealing while the next is COPYed)', () => {
     expect(scan.data.usersWithDiscrepancies).toBe(0);
   });
 
-  it('rolls back the chunk whose seal fails and the one beside it, keeps the ones before, leaves no transaction open', async () => {
+  it('rolls back the chunk whose seal fails and those after it, keeps the ones before, leaves no transaction open', async () => {
     const fresh = await createTestDb();
     try {
       // A balance row for user 24 (the fourth chunk's), with no user: only the seal refuses it.
