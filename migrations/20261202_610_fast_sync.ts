@@ -240,7 +240,7 @@ export const writers = (v: RowVersions) => [
      LEFT JOIN user_points up ON up.user_id = u.id AND up.user_id BETWEEN lo AND hi
      LEFT JOIN (SELECT user_id, ${SUMS}, ${v.user} AS versions
                 FROM (SELECT t.*, ${v.row} AS version FROM points_transactions t
-                      WHERE t.user_id IN (SELECT unnest(p_user_ids))) t
+                      WHERE t.user_id IN (SELECT unnest(p_user_ids))) r
                 GROUP BY user_id) t
        ON t.user_id = u.id
      WHERE u.id BETWEEN lo AND hi AND u.id IN (SELECT unnest(p_user_ids));
