@@ -30,18 +30,22 @@ describe('SIGKILL in the middle of a 100,000-user sync', () => {
     const seen = await syncAndKill(db.connection, runId, 3);
 
     // Consistent: the run row says how many chunks committed, and exactly the users of those
-    // chunks are clean; every user after them is as broken as before. No half chunk.
+    // chunks are clean; every user after them is as broken as before. No half chunk. A chunk
+    // holds the next DEFAULT_CHUNK_USERS users to change, in id order.
     const run = await db.knex('recovery_runs').where({ id: runId }).first();
-    expect(run).toMatchObject({ status: 'running', chunks_total: USERS / DEFAULT_CHUNK_USERS });
+    expect(run).toMatchObject({
+      status: 'running',
+      chunks_total: Math.ceil(broken.length / DEFAULT_CHUNK_USERS),
+    });
     expect(run.chunks_done).toBeGreaterThanOrEqual(seen);
     expect(run.chunks_done).toBeLessThan(run.chunks_total);
-    const boundary = run.chunks_done * DEFAULT_CHUNK_USERS;
-    expect(await uncleanUsers(db.knex)).toEqual(broken.filter((id) => id > boundary));
+    const repaired = run.chunks_done * DEFAULT_CHUNK_USERS;
+    expect(await uncleanUsers(db.knex)).toEqual(broken.slice(repaired));
 
     // The rerun: a new preview covers only what is left, and its apply finishes.
     const plan = await db.call('recovery.plan', { action: 'sync', scope: 'all', limit: 0 });
     if (!plan.ok) throw new Error(plan.error.message);
-    expect(plan.data.totals.usersChanged).toBe(broken.length - broken.filter((id) => id <= boundary).length);
+    expect(plan.data.totals.usersChanged).toBe(broken.length - repaired);
     const done = await db.call('recovery.apply', {
       action: 'sync',
       scope: 'all',
