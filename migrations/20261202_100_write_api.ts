@@ -634,7 +634,7 @@ BEGIN
 END $$`;
 
 /** The staged file's rows checked against this database's key, before anything is written. */
-const STAGED_BREAKS = `
+export const STAGED_BREAKS = `
 CREATE FUNCTION pointkeeper_staged_chain_breaks(p_limit integer DEFAULT 20)
 RETURNS TABLE (line integer, user_id integer, transaction_id integer, previous_id integer, kind text)
 LANGUAGE plpgsql STABLE ${DEFINER} AS $$

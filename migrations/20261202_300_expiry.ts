@@ -276,7 +276,7 @@ const INTERNAL = [
 ];
 
 /** What staff call. */
-const FUNCTIONS = [
+export const FUNCTIONS = [
   `CREATE FUNCTION pointkeeper_expiry_policy_set(p_type text, p_months integer, p_days integer)
    RETURNS jsonb LANGUAGE plpgsql ${DEFINER} AS $$
    DECLARE after interval; result jsonb;

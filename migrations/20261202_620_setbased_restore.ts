@@ -154,7 +154,7 @@ const HASHED = (alias: string) =>
      ${alias}.order_id, ${alias}.order_amount, ${alias}.reverses_id, ${alias}.idempotency_key, ${alias}.created_by,
      ${alias}.created_at)`;
 
-const RESTORE = `
+export const RESTORE = `
 CREATE OR REPLACE FUNCTION pointkeeper_restore_write(p_restore_id uuid, p_mode text, p_columns jsonb, p_reseal boolean DEFAULT false)
 RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 SET pointkeeper.restore_replace = 'on' SET jit = off SET work_mem = '64MB' AS $$

@@ -28,7 +28,7 @@ import { applyPrivileges } from './privileges';
 
 const DEFINER = `SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp`;
 
-const SEAL = `
+export const SEAL = `
 CREATE OR REPLACE FUNCTION pointkeeper_demo_seal() RETURNS jsonb LANGUAGE plpgsql ${DEFINER} AS $$
 DECLARE taken integer; n_tx bigint; n_credits bigint; n_redemptions bigint;
 BEGIN

@@ -22,6 +22,7 @@ import * as demoBulk from './20261202_630_demo_bulk';
 import * as chainStepPlpgsql from './20261202_640_chain_step_plpgsql';
 import * as cheapRowVersions from './20261202_650_cheap_row_versions';
 import * as sparseUniqueIndexes from './20261203_660_sparse_unique_indexes';
+import * as keyReadOnce from './20261203_670_key_read_once';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -51,4 +52,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_640_chain_step_plpgsql', chainStepPlpgsql],
   ['20261202_650_cheap_row_versions', cheapRowVersions],
   ['20261203_660_sparse_unique_indexes', sparseUniqueIndexes],
+  ['20261203_670_key_read_once', keyReadOnce],
 ];
