@@ -33,7 +33,7 @@ const BEFORE = [STAGED_BREAKS, EXPIRE, RESTORE, SEAL].map((sql) => {
   return orReplace(sql);
 });
 
-function keyOnce(sql: string): string {
+export function keyOnce(sql: string): string {
   if (!sql.includes(PER_ROW)) throw new Error('Migration 670: a function no longer reads the key per row.');
   return sql.replaceAll(PER_ROW, KEY_ONCE);
 }

@@ -23,6 +23,7 @@ import * as chainStepPlpgsql from './20261202_640_chain_step_plpgsql';
 import * as cheapRowVersions from './20261202_650_cheap_row_versions';
 import * as sparseUniqueIndexes from './20261203_660_sparse_unique_indexes';
 import * as keyReadOnce from './20261203_670_key_read_once';
+import * as demoSealOnePass from './20261203_680_demo_seal_one_pass';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -53,4 +54,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261202_650_cheap_row_versions', cheapRowVersions],
   ['20261203_660_sparse_unique_indexes', sparseUniqueIndexes],
   ['20261203_670_key_read_once', keyReadOnce],
+  ['20261203_680_demo_seal_one_pass', demoSealOnePass],
 ];

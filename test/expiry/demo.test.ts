@@ -30,3 +30,35 @@ it('demo lots agree with the log, and an expiry run of what is due leaves verify
   const again = await db.call('expiry.preview', { asOf: preview.data.asOf });
   expect(again.ok && again.data.lots).toBe(0);
 });
+
+it('a demo added after a policy changed gives each credit the policy in force when it was made', async () => {
+  // Earned points made from June 2026 on expire after 30 days; those made before, after 12 months.
+  await db.knex.raw(
+    `INSERT INTO points_expiry_policies (credit_type, expires_after, effective_from, set_by)
+     VALUES ('earned', interval '30 days', '2026-06-01T00:00:00Z', 'test')`,
+  );
+  const r = await db.call('demo.generate', { users: 100, transactions: 1000, discrepancies: 0, seed: 7 });
+  if (!r.ok) throw new Error(r.error.message);
+  const { rows } = (await db.knex.raw(
+    `SELECT (l.created_at >= '2026-06-01T00:00:00Z') AS after_change,
+            CASE l.expires_at WHEN l.created_at + interval '30 days' THEN '30 days'
+                              WHEN l.created_at + interval '12 months' THEN '12 months' ELSE 'other' END AS term,
+            count(*)::int AS n
+     FROM points_lots l
+     WHERE l.user_id BETWEEN ? AND ? AND l.credit_type = 'earned'
+     GROUP BY 1, 2 ORDER BY 1`,
+    [r.data.firstUserId, r.data.lastUserId],
+  )) as { rows: Array<{ after_change: boolean; term: string; n: number }> };
+  expect(rows.map((x) => [x.after_change, x.term])).toEqual([
+    [false, '12 months'],
+    [true, '30 days'],
+  ]);
+  // The short term left lots due; once a run has expired them, verify.ledger (which checks every
+  // lot against the log) is clean.
+  const preview = await db.call('expiry.preview', {});
+  if (!preview.ok) throw new Error(preview.error.message);
+  expect(await db.call('expiry.run', { asOf: preview.data.asOf, chunkUsers: 40 })).toMatchObject({
+    ok: true,
+  });
+  expect(await failing()).toEqual([]);
+});
