@@ -123,7 +123,26 @@ export function drawChunk(
   return { users, orders, transactions };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** "YYYY-MM-DDT" of each day met so far: a demo's times fall on a few hundred days. */
+const dayPrefixes = new Map<number, string>();
+
+/**
+ * `new Date(ms).toISOString()`, byte for byte, without a Date per row: at 1.5 µs a call it was a
+ * third of the time spent writing a chunk's text (1.6 million times per million transactions).
+ */
+export function iso(ms: number): string {
+  const day = Math.floor(ms / DAY);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * DAY).toISOString().slice(0, 11);
+    dayPrefixes.set(day, prefix);
+  }
+  const rest = ms - day * DAY;
+  const seconds = Math.floor(rest / 1000);
+  return `${prefix}${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${THREE[rest % 1000]}Z`;
+}
 const amount = (cents: number) => (cents / 100).toFixed(2);
 
 /** Column lists of the COPY text below, in order. */
