@@ -60,17 +60,24 @@ async function save(
   runs: ServerRun[],
 ): Promise<string> {
   const benches = only.length === Object.keys(BENCHES).length ? '' : `, ${only.join(', ')}`;
+  // BENCH_DATABASE_URL replaces whichever server was asked for: the report names that server.
+  const url = process.env.BENCH_DATABASE_URL;
+  const byUrl = url ? `${new URL(url).hostname}:${new URL(url).port || '5432'}` : null;
   const sections = runs.map((r) => {
     const failures = r.failed.length ? `\nFailed: ${r.failed.join('; ')}\n` : '';
-    const heading = `## ${r.server === 'embedded' ? 'Embedded PostgreSQL 18 (ours, tuned)' : "Debian's PostgreSQL (default settings)"}\n\n`;
-    return `${runs.length > 1 || r.server !== 'embedded' ? heading : ''}${table(r.rows)}\n${failures}`;
+    const heading = `## ${byUrl ? `The server at BENCH_DATABASE_URL (${byUrl}, its own settings)` : r.server === 'embedded' ? 'Embedded PostgreSQL 18 (ours, tuned)' : "Debian's PostgreSQL (default settings)"}\n\n`;
+    return `${runs.length > 1 || r.server !== 'embedded' || byUrl ? heading : ''}${table(r.rows)}\n${failures}`;
   });
   const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'}${benches})\n\n${new Date().toISOString()} — ${machine}\n\n${sections.join('\n')}`;
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
   // A subset, or another server, keeps a file of its own: it must not replace a whole run's figures.
   // Named by the servers asked for, so a run's first server's figures land in the run's one file.
-  const serverPart = servers.length === 1 && servers[0] === 'embedded' ? '' : `-${servers.join('-')}`;
+  const serverPart = byUrl
+    ? '-url'
+    : servers.length === 1 && servers[0] === 'embedded'
+      ? ''
+      : `-${servers.join('-')}`;
   const name = `latest${quick ? '-quick' : ''}${benches ? `-${only.join('-')}` : ''}${serverPart}`;
   await writeFile(join(dir, `${name}.md`), report);
   await writeFile(
