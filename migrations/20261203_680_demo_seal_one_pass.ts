@@ -7,8 +7,9 @@ import { applyPrivileges } from './privileges';
  * The demo's seal with less to write per row (issue 20, demo < 300 s). Migration 630's seal
  * first wrote every staged row with its hashes into a temporary table, then read it three times:
  * for the log's credits, its debits, and the lots. Now:
- * - the log is written in one INSERT straight from the chain's window (credits before debits
- *   served the lots trigger, which the seal's caller switches off and whose work it does itself);
+ * - the log is written in one INSERT straight from the chain's window (nothing needed the credits
+ *   written before the debits: the caller switches the lots trigger off, and the seal builds the
+ *   lots itself);
  * - the lots and their uses read the staged rows, which hold every column they need (they never
  *   needed the hashes);
  * - the users the staged rows name are checked once each, not once per row: inside the OR of
