@@ -19,7 +19,7 @@ import { applyPrivileges } from './privileges';
  * new one, so they are dropped (a user without a record is simply hashed again).
  */
 
-const VERSIONS_650: RowVersions = {
+export const VERSIONS_650: RowVersions = {
   row: `hashtidextended(t.ctid, t.xmin::text::bigint)`,
   user: `bit_xor(version)::text`,
 };
@@ -34,7 +34,7 @@ const VERSIONS_650: RowVersions = {
  *   at full size; with the default 4 MB the external merge took 3.6 s, with 64 MB 2.6 s. It is
  *   one sort in one session, during a preview an admin started.
  */
-const SETTINGS = [
+export const SETTINGS = [
   `ALTER FUNCTION pointkeeper_recovery_chain_evidence(integer[]) SET jit = off SET work_mem = '64MB'`,
   `ALTER FUNCTION pointkeeper_recovery_apply_chunk(uuid, integer[], text) SET jit = off`,
 ];

@@ -204,3 +204,44 @@ describe('tampering between preview and apply', () => {
     expect(await uncleanUsers(db.knex, [c.id])).toEqual([]);
   });
 });
+
+describe('a second preview', () => {
+  /** A customer whose balance copy is off by 5, previewed once: the preview records their rows. */
+  async function previewedOnce(): Promise<{ id: number; tx: number[] }> {
+    const c = await customer();
+    await db.knex('user_points').where({ user_id: c.id }).increment('points', 5);
+    await unwrap(db.call('recovery.plan', { action: 'sync', scope: { userIds: [c.id] } }));
+    expect(await db.knex('recovery_chain_verified').where({ user_id: c.id }).first()).toBeDefined();
+    return c;
+  }
+
+  const decisionOf = async (id: number) =>
+    (await unwrap(db.call('recovery.plan', { action: 'sync', scope: { userIds: [id] } }))).users[0];
+
+  it('hashes again a chain whose rows changed since the first one found it intact', async () => {
+    const c = await previewedOnce();
+    // Sums and dates stay the same: only the chain, hashed again for the new row version, notices.
+    await behindTheBack(`UPDATE points_transactions SET description = 'edited' WHERE id = ?`, [c.tx[1]]);
+    const user = await decisionOf(c.id);
+    expect(user?.decision).toBe('investigate');
+    expect(user?.evidence.map((e) => e.kind)).toContain('altered');
+  });
+
+  it('trusts the record of rows that did not change, without hashing them', async () => {
+    const c = await previewedOnce();
+    // The record is the database's word: the owner, who alone can write it, can also reseal any
+    // history. Shown here by forging one: an edit behind the triggers, then a record matching the
+    // edited rows' versions. Had the preview hashed the rows, it would have found the edit.
+    await behindTheBack(`UPDATE points_transactions SET description = 'edited' WHERE id = ?`, [c.tx[1]]);
+    await db.knex.raw(
+      `UPDATE recovery_chain_verified SET versions = (
+         SELECT bit_xor(hashtidextended(t.ctid, t.xmin::text::bigint))::text FROM points_transactions t
+         WHERE t.user_id = ?) WHERE user_id = ?`,
+      [c.id, c.id],
+    );
+    expect((await decisionOf(c.id))?.decision).toBe('lower_to_log');
+    // Without the record the same preview hashes the rows and quarantines the user.
+    await db.knex('recovery_chain_verified').where({ user_id: c.id }).delete();
+    expect((await decisionOf(c.id))?.decision).toBe('investigate');
+  });
+});
