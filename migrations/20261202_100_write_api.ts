@@ -26,7 +26,7 @@ const CONTENT = `pointkeeper_tx_content(r.id, r.user_id, r.type, r.points, r.des
   r.order_amount, r.reverses_id, r.idempotency_key, r.created_by, r.created_at)`;
 
 /** Internal helpers: executable by the owner only (their callers are the definer functions). */
-const INTERNAL = [
+export const INTERNAL = [
   `CREATE FUNCTION pointkeeper__key() RETURNS bytea LANGUAGE sql STABLE AS $$
      SELECT chain_key FROM public.pointkeeper_keys WHERE id = 1 $$`,
 

@@ -24,7 +24,7 @@ import { applyPrivileges } from './privileges';
 
 const DEFINER = `SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp`;
 
-const SEAL = `
+export const SEAL = `
 CREATE OR REPLACE FUNCTION pointkeeper_demo_seal() RETURNS jsonb LANGUAGE plpgsql ${DEFINER}
   SET work_mem = '64MB' AS $$
 DECLARE taken integer; n_tx bigint; n_redemptions bigint;

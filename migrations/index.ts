@@ -25,6 +25,7 @@ import * as sparseUniqueIndexes from './20261203_660_sparse_unique_indexes';
 import * as keyReadOnce from './20261203_670_key_read_once';
 import * as demoSealOnePass from './20261203_680_demo_seal_one_pass';
 import * as previewTrustsRecords from './20261203_690_preview_trusts_records';
+import * as writesKeepRecords from './20261203_700_writes_keep_records';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -57,4 +58,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261203_670_key_read_once', keyReadOnce],
   ['20261203_680_demo_seal_one_pass', demoSealOnePass],
   ['20261203_690_preview_trusts_records', previewTrustsRecords],
+  ['20261203_700_writes_keep_records', writesKeepRecords],
 ];

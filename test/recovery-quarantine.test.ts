@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryAction, RecoveryEvidence } from '../src/shared/contract';
 import { createTestDb, type TestDb } from './support/db';
-import { ledgerSnapshot, storedCopies, uncleanUsers } from './support/ledgerCheck';
+import { chainRecords, ledgerSnapshot, storedCopies, uncleanUsers } from './support/ledgerCheck';
 
 /**
  * Tampering done the way an attacker with psql would, each ending as `investigate` with its
@@ -243,5 +243,27 @@ describe('a second preview', () => {
     // Without the record the same preview hashes the rows and quarantines the user.
     await db.knex('recovery_chain_verified').where({ user_id: c.id }).delete();
     expect((await decisionOf(c.id))?.decision).toBe('investigate');
+  });
+});
+
+describe('records kept by the writes (migration 700)', () => {
+  it('follow every sealed row, so an edit behind the triggers still sends the user to be hashed', async () => {
+    const c = await customer();
+    await unwrap(db.call('points.redeem', { userId: c.id, points: 30, description: 'spent' }));
+    expect((await chainRecords(db.knex)).recorded).toContain(c.id);
+    expect((await chainRecords(db.knex)).unmatched).not.toContain(c.id);
+    await db.knex('user_points').where({ user_id: c.id }).increment('points', 5);
+    await behindTheBack(`UPDATE points_transactions SET description = 'edited' WHERE id = ?`, [c.tx[0]]);
+    expect((await chainRecords(db.knex)).unmatched).toContain(c.id);
+    const plan = await unwrap(db.call('recovery.plan', { action: 'sync', scope: { userIds: [c.id] } }));
+    expect(plan.users[0]?.decision).toBe('investigate');
+    expect(plan.users[0]?.evidence.map((e) => e.kind)).toContain('altered');
+  });
+
+  it('are never started by a write for rows nobody checked', async () => {
+    const c = await customer();
+    await db.knex('recovery_chain_verified').where({ user_id: c.id }).delete();
+    await unwrap(db.call('points.earn', { userId: c.id, points: 10, description: 'order' }));
+    expect((await chainRecords(db.knex)).recorded).not.toContain(c.id);
   });
 });

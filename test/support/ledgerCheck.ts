@@ -49,3 +49,29 @@ export async function ledgerSnapshot(knex: Knex): Promise<unknown> {
   ]);
   return { up, users, tx, runs };
 }
+
+/**
+ * The chain records (recovery_chain_verified) as they stand against the log now, computed apart
+ * from the migrations: `recorded` users with a record, `unmatched` those whose record is not the
+ * XOR of their rows' versions (a preview hashes them again), `unrecorded` users with rows and no
+ * record.
+ */
+export async function chainRecords(
+  knex: Knex,
+): Promise<{ recorded: number[]; unmatched: number[]; unrecorded: number[] }> {
+  const r = await knex.raw(
+    `SELECT coalesce(v.user_id, c.user_id) AS user_id, v.user_id IS NOT NULL AS recorded,
+            v.versions IS DISTINCT FROM c.versions AS unmatched
+     FROM recovery_chain_verified v
+     FULL JOIN (SELECT user_id, bit_xor(hashtidextended(ctid, xmin::text::bigint))::text AS versions
+                FROM points_transactions GROUP BY user_id) c ON c.user_id = v.user_id
+     ORDER BY 1`,
+  );
+  const rows = r.rows as Array<{ user_id: number; recorded: boolean; unmatched: boolean }>;
+  const ids = (keep: (x: (typeof rows)[number]) => boolean) => rows.filter(keep).map((x) => x.user_id);
+  return {
+    recorded: ids((x) => x.recorded),
+    unmatched: ids((x) => x.recorded && x.unmatched),
+    unrecorded: ids((x) => !x.recorded),
+  };
+}
