@@ -164,9 +164,10 @@ export async function planRecovery(
         const targets: string[] = [];
         const targetIds: number[] = [];
         for (const { state, stateText } of chunk.users) {
-          const user = decide(input.action, state);
+          const listing = listed++ < input.limit;
+          const user = decide(input.action, state, listing);
           count(totals, user, storedBalance(state));
-          if (listed++ < input.limit) users.push(user);
+          if (listing) users.push(user);
           extra.update(
             `\n${stateText}:${user.decision}:${user.evidence.map((e) => `${e.kind}/${e.transactionId}`).join(',')}`,
           );
