@@ -103,15 +103,31 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** postmaster.pid: line 1 the PID, line 4 the port. */
+/** How long a lock file may stay unreadable before it counts as the wreck of a dead server. */
+const LOCK_WRITE_GRACE_MS = 10_000;
+
+/**
+ * postmaster.pid: line 1 the PID, line 4 the port. Port 0 means "starting or stopping: look
+ * again". A starting server creates the file before it writes it, so a lock without a PID yet is
+ * a server starting, not a stale lock: removing it let a second server start on the same files,
+ * and the process racing to join hung (test/embedded.test.ts, seen under load).
+ */
 async function runningCluster(dataDir: string): Promise<{ pid: number; port: number } | null> {
   const lock = join(dataDir, 'postmaster.pid');
-  const text = await readFile(lock, 'utf8').catch(() => null);
+  const [text, written] = await Promise.all([
+    readFile(lock, 'utf8').catch(() => null),
+    stat(lock).then(
+      (s) => s.mtimeMs,
+      () => null,
+    ),
+  ]);
   if (text === null) return null;
   const lines = text.split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && Number.isInteger(port)) return { pid, port };
+  const parsed = lines.length > 1 && Number.isInteger(pid) && pid > 0;
+  if (!parsed && written !== null && Date.now() - written < LOCK_WRITE_GRACE_MS) return { pid: 0, port: 0 };
+  if (parsed && processAlive(pid)) return { pid, port: Number.isInteger(port) ? port : 0 };
   // The server that wrote this lock is gone (killed or crashed): the lock is stale.
   await rm(lock, { force: true });
   return null;
