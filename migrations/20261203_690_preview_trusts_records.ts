@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { chainEvidence } from './20261202_610_fast_sync';
+import { chainEvidence, writers } from './20261202_610_fast_sync';
 import { SETTINGS as SETTINGS_650, VERSIONS_650 } from './20261202_650_cheap_row_versions';
 import { applyPrivileges } from './privileges';
 
@@ -19,6 +19,11 @@ import { applyPrivileges } from './privileges';
  * anyway (migration 650).
  *
  * The hashing itself is migration 650's function, unchanged, under an internal name.
+ *
+ * It also installs migration 610's writers again as that file now defines them: their id-range
+ * reads were fixed in its text after some databases had run it, and those kept an apply that
+ * hashed every record once per chunk (13 s of a 42 s apply at full size). On a database that ran
+ * the fixed text this changes nothing.
  */
 
 const DEFINER = `SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp`;
@@ -63,6 +68,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(hashing());
   await knex.raw(`ALTER FUNCTION ${HASHING}(integer[]) SET jit = off SET work_mem = '64MB'`);
   await knex.raw(EVIDENCE);
+  for (const sql of writers(VERSIONS_650)) await knex.raw(sql);
+  await knex.raw(SETTINGS_650[1]!);
   await applyPrivileges(knex);
 }
 
