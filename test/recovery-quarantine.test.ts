@@ -260,6 +260,18 @@ describe('records kept by the writes (migration 700)', () => {
     expect(plan.users[0]?.evidence.map((e) => e.kind)).toContain('altered');
   });
 
+  it('cannot be written, emptied or recomputed by a staff login with psql, an admin included', async () => {
+    const c = await customer();
+    const admin = (await db.loginAs('admin')).session.knex;
+    await expect(
+      admin.raw('UPDATE recovery_chain_verified SET versions = ? WHERE user_id = ?', ['0', c.id]),
+    ).rejects.toThrow(/permission denied for table recovery_chain_verified/);
+    await expect(admin.raw('TRUNCATE recovery_chain_verified')).rejects.toThrow(/permission denied/);
+    await expect(
+      admin.raw('SELECT * FROM pointkeeper__recovery_chain_hash(ARRAY[?]::int[])', [c.id]),
+    ).rejects.toThrow(/permission denied for function/);
+  });
+
   it('are never started by a write for rows nobody checked', async () => {
     const c = await customer();
     await db.knex('recovery_chain_verified').where({ user_id: c.id }).delete();

@@ -109,8 +109,8 @@ const LOCK_WRITE_GRACE_MS = 10_000;
 /**
  * postmaster.pid: line 1 the PID, line 4 the port. Port 0 means "starting or stopping: look
  * again". A starting server creates the file before it writes it, so a lock without a PID yet is
- * a server starting, not a stale lock: removing it let a second server start on the same files,
- * and the process racing to join hung (test/embedded.test.ts, seen under load).
+ * a server starting, not a stale lock: removing it let a second server start on the same files
+ * (the one race found behind test/embedded.test.ts's join-while-leaving test hanging under load).
  */
 async function runningCluster(dataDir: string): Promise<{ pid: number; port: number } | null> {
   const lock = join(dataDir, 'postmaster.pid');

@@ -111,7 +111,7 @@ function loweredText(changes: ColumnChange[]): string {
  * log (plus recover's adjustment), and the reason in words. Pure, so the plan a person reads
  * and the apply that follows it decide the same way. `explain: false` leaves the reason empty,
  * for users the plan counts but does not list: the words cost more than the decision (thousands
- * separators, ≈ 12 µs a user; 5 s of a 300,000-user preview).
+ * separators; at 30,000 users 470 ms of the preview's CPU, 160 ms without them).
  */
 export function decide(action: RecoveryAction, s: UserState, explain = true): UserRecoveryPlan {
   const adjustment = adjustmentFor(action, s);
