@@ -61,8 +61,8 @@ async function save(
 ): Promise<string> {
   const benches = only.length === Object.keys(BENCHES).length ? '' : `, ${only.join(', ')}`;
   // BENCH_DATABASE_URL replaces whichever server was asked for: the report names that server.
-  const url = process.env.BENCH_DATABASE_URL;
-  const byUrl = url ? `${new URL(url).hostname}:${new URL(url).port || '5432'}` : null;
+  const url = process.env.BENCH_DATABASE_URL ? new URL(process.env.BENCH_DATABASE_URL) : null;
+  const byUrl = url ? `${url.hostname}:${url.port || '5432'}` : null;
   const sections = runs.map((r) => {
     const failures = r.failed.length ? `\nFailed: ${r.failed.join('; ')}\n` : '';
     const heading = `## ${byUrl ? `The server at BENCH_DATABASE_URL (${byUrl}, its own settings)` : r.server === 'embedded' ? 'Embedded PostgreSQL 18 (ours, tuned)' : "Debian's PostgreSQL (default settings)"}\n\n`;

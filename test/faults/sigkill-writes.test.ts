@@ -18,6 +18,27 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
+async function otherBackends(): Promise<number[]> {
+  const r = await db.knex.raw<{ rows: { pid: number }[] }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  );
+  return r.rows.map((row) => row.pid);
+}
+
+/**
+ * Waits until the killed child's server sessions have ended. A COMMIT the child sent just before
+ * the kill is still carried out by its session: checking earlier would count a log row whose
+ * operations_log row commits with it a moment later, in a different snapshot.
+ */
+async function childSessionsGone(before: number[]): Promise<void> {
+  for (let waited = 0; ; waited += 50) {
+    const left = (await otherBackends()).filter((pid) => !before.includes(pid));
+    if (left.length === 0) return;
+    if (waited > 30_000) throw new Error(`the killed child's sessions ${left.join(', ')} did not end`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Runs the write loop as a child process and SIGKILLs it after `okLines` committed calls. */
 function runAndKill(okLines: number): Promise<number> {
   const { user, password, host, port, database } = db.connection;
@@ -51,7 +72,9 @@ function runAndKill(okLines: number): Promise<number> {
 
 describe('SIGKILL during earn/redeem loops', () => {
   it('loses nothing: copies equal the log, and every write has its operations_log row', async () => {
+    const before = await otherBackends();
     const committed = await runAndKill(150);
+    await childSessionsGone(before);
     expect(committed).toBeGreaterThanOrEqual(150);
     const mismatched = await db.knex.raw(`
       SELECT u.id FROM users u
