@@ -90,7 +90,7 @@ const SUMS = `count(*)::bigint AS n, sum(points)::bigint AS s,
  * The blocks pointkeeper_recovery_apply (migration 500) and the chunk function repeated, once
  * each. Internal: executable by the owner only, so only the definer functions reach them.
  */
-const HELPERS = [
+export const HELPERS = [
   // The run, locked: it must be the caller's, running, and have a chunk left to apply.
   `CREATE OR REPLACE FUNCTION pointkeeper__recovery_running(p_run_id uuid) RETURNS recovery_runs
    LANGUAGE plpgsql AS $$

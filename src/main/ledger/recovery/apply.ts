@@ -71,12 +71,20 @@ function statusOf(error: unknown): RecoveryRunStatus {
 }
 
 /**
+ * Chunks in flight at once after the first: each is its own session and transaction, on disjoint
+ * users (migration 710). Two keep both cores of a small server busy, where one chunk at a time
+ * left one idle; more would only queue on the same cores and hold more locks at once.
+ */
+const SESSIONS = 2;
+
+/**
  * Applies exactly the previewed plan, chunk by chunk in user id order, each chunk committing on
  * its own with its progress in recovery_runs. Nothing reads the whole scope again: each chunk's
  * users are rechecked under their locks, and a user who moved stops the run at their chunk
- * (CONFLICT) with the chunks before it applied and consistent. The run row is written with the
- * first chunk, so a conflict there leaves no trace but the operations log's entry. A cancel or a
- * crash leaves the finished chunks consistent; a new preview and apply finishes the rest.
+ * (CONFLICT) with the chunks before it applied and consistent, and the one beside it in flight
+ * applied too if it committed. The first chunk runs alone: it writes the run row, so a conflict
+ * there leaves no trace but the operations log's entry. A cancel or a crash leaves the finished
+ * chunks consistent; a new preview and apply finishes the rest.
  */
 export async function applyRecovery(
   db: Knex,
@@ -98,26 +106,47 @@ export async function applyRecovery(
     return getRun(db, runId);
   }
   let done = 0;
-  try {
-    for (const [i, chunk] of chunks.entries()) {
-      if (options.signal?.aborted) {
-        throw new AppError(
-          'CANCELLED',
-          `Cancelled after ${i} of ${chunks.length} chunks; those are applied and consistent. Preview and apply again to finish.`,
-          { runId, chunksDone: i },
-        );
-      }
+  let next = 0;
+  // { error: null } is a cancel, whose message counts the chunks committed by then.
+  let failure: { error: unknown } | null = null;
+  const cancelled = () =>
+    new AppError(
+      'CANCELLED',
+      `Cancelled after ${done} of ${chunks.length} chunks; those are applied and consistent. Preview and apply again to finish.`,
+      { runId, chunksDone: done },
+    );
+  const one = async (i: number) => {
+    try {
       await db.transaction(async (trx) => {
         if (i === 0) await startRun(trx, run);
-        await applyChunk(trx, runId, chunk);
+        await applyChunk(trx, runId, chunks[i]!);
       });
-      done = i + 1;
+      done++;
       options.progress?.({ done, total: chunks.length, message: 'chunks applied' });
+    } catch (error) {
+      failure ??= { error };
     }
+  };
+  // Each session takes the next chunk until none is left, one has failed or the user cancelled;
+  // a session stops only between chunks, so the count of committed chunks is exact at the end.
+  const session = async () => {
+    while (failure === null && next < chunks.length) {
+      if (options.signal?.aborted) {
+        failure = { error: null };
+        return;
+      }
+      await one(next++);
+    }
+  };
+  // The first chunk writes the run row the others count into: it goes alone.
+  if (options.signal?.aborted) failure = { error: null };
+  else await one(next++);
+  await Promise.all(Array.from({ length: SESSIONS }, session));
+  if (failure === null) {
     await finishRun(db, runId, 'done');
-  } catch (error) {
-    if (done > 0) await finishRun(db, runId, statusOf(error)).catch(() => undefined);
-    throw interrupted(error, runId, done, chunks.length);
+    return getRun(db, runId);
   }
-  return getRun(db, runId);
+  const error = (failure as { error: unknown }).error ?? cancelled();
+  if (done > 0) await finishRun(db, runId, statusOf(error)).catch(() => undefined);
+  throw interrupted(error, runId, done, chunks.length);
 }
