@@ -40,6 +40,24 @@ const SCOPE_TABLE = 'pk_recovery_scope';
 
 const utc = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/** A number or boolean column as a JSON value: its text, or null. */
+const jsonValue = (col: string) => `coalesce(${col}::text, 'null')`;
+/** A timestamp column as a JSON string (utc's text needs no escaping), or null. */
+const jsonTime = (col: string) => `coalesce('"' || ${utc(col)} || '"', 'null')`;
+
+/**
+ * The state text apply's recheck builds as json_build_array(…)::text (migration 610), written
+ * out by concatenation: the same bytes, without building a JSON value per user first (2.5 µs
+ * each, and the pass's last step runs in one process: 0.7 s at 300,000 unclean users).
+ */
+const STATE_TEXT = `'[' || ${[
+  ...['id', 'rewards', 'has_row', 'points', 'total_earned', 'total_redeemed'].map(jsonValue),
+  jsonTime('last_earned_at'),
+  ...['n', 's', 'e', 'r'].map(jsonValue),
+  jsonTime('le'),
+  jsonTime('la'),
+].join(` || ', ' || `)} || ']'`;
+
 /**
  * Clean means every copy agrees with the log: the row holds the log's sums, the legacy copy
  * holds the balance, nothing is negative. A user with no row, no transactions and no legacy
@@ -75,9 +93,7 @@ function scopeSql(size: number, ids: boolean): string {
   ), c AS (
     SELECT s.*, NOT (${CLEAN}) AS unclean FROM s
   )
-  SELECT id, ((row_number() OVER (ORDER BY id) - 1) / ${size})::int AS chunk,
-    json_build_array(id, rewards, has_row, points, total_earned, total_redeemed, ${utc('last_earned_at')},
-      n, s, e, r, ${utc('le')}, ${utc('la')})::text AS state_text
+  SELECT id, ((row_number() OVER (ORDER BY id) - 1) / ${size})::int AS chunk, ${STATE_TEXT} AS state_text
   FROM c WHERE unclean`;
 }
 
