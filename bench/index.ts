@@ -15,6 +15,7 @@ import {
   type BenchServerKind,
 } from './support';
 import { chart, runScale, type ScalePoint } from './scale';
+import { stealLine, withSteal } from './steal';
 
 type Bench = { run(quick: boolean): Promise<BenchRow[]> };
 
@@ -50,6 +51,8 @@ interface ServerRun {
   server: BenchServerKind;
   rows: BenchRow[];
   failed: string[];
+  /** Per benchmark, the share of the machine's CPU time the host took while it ran (steal.ts). */
+  stolen: Record<string, number | null>;
 }
 
 /** Writes the figures so far: a long full run that is stopped keeps what it measured. */
@@ -65,8 +68,12 @@ async function save(
   const byUrl = url ? `${url.hostname}:${url.port || '5432'}` : null;
   const sections = runs.map((r) => {
     const failures = r.failed.length ? `\nFailed: ${r.failed.join('; ')}\n` : '';
+    const steal = stealLine(r.stolen);
+    const stolen = steal
+      ? `\nCPU time taken by the host while each ran (steal, /proc/stat): ${steal}.\n`
+      : '';
     const heading = `## ${byUrl ? `The server at BENCH_DATABASE_URL (${byUrl}, its own settings)` : r.server === 'embedded' ? 'Embedded PostgreSQL 18 (ours, tuned)' : "Debian's PostgreSQL (default settings)"}\n\n`;
-    return `${runs.length > 1 || r.server !== 'embedded' || byUrl ? heading : ''}${table(r.rows)}\n${failures}`;
+    return `${runs.length > 1 || r.server !== 'embedded' || byUrl ? heading : ''}${table(r.rows)}\n${stolen}${failures}`;
   });
   const report = `# Pointkeeper benchmarks (${quick ? 'quick' : 'full'}${benches})\n\n${new Date().toISOString()} — ${machine}\n\n${sections.join('\n')}`;
   const dir = join(import.meta.dirname, 'results');
@@ -152,7 +159,7 @@ async function main(): Promise<void> {
     throw new Error(`Unknown benchmark "${unknown.join(', ')}" (known: ${Object.keys(BENCHES).join(', ')})`);
   const runs: ServerRun[] = [];
   for (const server of servers) {
-    const current: ServerRun = { server, rows: [], failed: [] };
+    const current: ServerRun = { server, rows: [], failed: [], stolen: {} };
     runs.push(current);
     useBenchServer(server);
     try {
@@ -160,8 +167,10 @@ async function main(): Promise<void> {
       for (const name of only) {
         process.stderr.write(`== ${name}${quick ? ' (quick)' : ''} on ${server}\n`);
         try {
-          const figures = await (await BENCHES[name]!()).run(quick);
+          const bench = await BENCHES[name]!();
+          const { result: figures, stolen } = await withSteal(() => bench.run(quick));
           current.rows.push(...figures);
+          current.stolen[name] = stolen;
           process.stderr.write(`${table(figures)}\n`);
         } catch (error) {
           current.failed.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
