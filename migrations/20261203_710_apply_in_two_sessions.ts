@@ -18,42 +18,37 @@ import { applyPrivileges } from './privileges';
  * between the update and their commit.
  */
 
-const RUNNING = `CREATE OR REPLACE FUNCTION pointkeeper__recovery_running(p_run_id uuid) RETURNS recovery_runs
-   LANGUAGE plpgsql AS $$
-   DECLARE run recovery_runs;
-   BEGIN
-     SELECT * INTO run FROM recovery_runs WHERE id = p_run_id FOR KEY SHARE;
-     IF NOT FOUND OR run.status <> 'running' OR run.actor <> session_user THEN
-       RAISE EXCEPTION 'Recovery run % is not a running run of %.', p_run_id, session_user USING ERRCODE = 'PK403';
-     END IF;
-     IF run.chunks_done >= run.chunks_total THEN
-       RAISE EXCEPTION 'Recovery run % has applied all its chunks.', p_run_id USING ERRCODE = 'PK409';
-     END IF;
-     RETURN run;
-   END $$`;
-
-const CHUNK_DONE = `CREATE OR REPLACE FUNCTION pointkeeper__recovery_chunk_done(p_run_id uuid, p_users integer,
-     p_changed integer, p_created integer, p_adjustments integer, p_points bigint) RETURNS jsonb LANGUAGE plpgsql AS $$
-   DECLARE result jsonb := jsonb_build_object('usersChanged', p_changed, 'rowsCreated', p_created,
-     'adjustments', p_adjustments, 'adjustmentPoints', p_points);
-   BEGIN
-     UPDATE recovery_runs SET chunks_done = chunks_done + 1, users_changed = users_changed + p_changed,
-       rows_created = rows_created + p_created, adjustments = adjustments + p_adjustments,
-       adjustment_points = adjustment_points + p_points, updated_at = now()
-     WHERE id = p_run_id AND status = 'running' AND actor = session_user AND chunks_done < chunks_total;
-     IF NOT FOUND THEN
-       RAISE EXCEPTION 'Recovery run % ended or applied all its chunks while this chunk was written: nothing of it was kept.',
-         p_run_id USING ERRCODE = 'PK409';
-     END IF;
-     PERFORM pointkeeper__log('recovery.chunk', jsonb_build_object('runId', p_run_id, 'users', p_users), result);
-     RETURN result;
-   END $$`;
-
 function helper610(name: string): string {
   const sql = HELPERS_610.find((s) => s.includes(`FUNCTION ${name}(`));
   if (sql === undefined) throw new Error(`Migration 710: migration 610's ${name} was not found.`);
   return sql;
 }
+
+/** `from`, which must occur exactly once in `sql`, replaced by `to`. */
+function replaceOnce(sql: string, from: string, to: string): string {
+  if (sql.split(from).length !== 2) throw new Error(`Migration 710: expected one "${from.slice(0, 60)}…".`);
+  return sql.replace(from, () => to);
+}
+
+/** Migration 610's read of the run, sharing the row with the other session's chunk. */
+const RUNNING = replaceOnce(
+  helper610('pointkeeper__recovery_running'),
+  'WHERE id = p_run_id FOR UPDATE;',
+  'WHERE id = p_run_id FOR KEY SHARE;',
+);
+
+/** Migration 610's count, now also the guard the exclusive read was. */
+const CHUNK_DONE = replaceOnce(
+  helper610('pointkeeper__recovery_chunk_done'),
+  `     WHERE id = p_run_id;
+`,
+  `     WHERE id = p_run_id AND status = 'running' AND actor = session_user AND chunks_done < chunks_total;
+     IF NOT FOUND THEN
+       RAISE EXCEPTION 'Recovery run % ended or applied all its chunks while this chunk was written: nothing of it was kept.',
+         p_run_id USING ERRCODE = 'PK409';
+     END IF;
+`,
+);
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(RUNNING);
