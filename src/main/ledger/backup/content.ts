@@ -116,8 +116,9 @@ interface Lines {
   rows: number;
 }
 
-const selectList = (trx: Knex, columns: readonly CopyColumn[]) =>
-  columns.map((c) => `t.${trx.client.wrapIdentifier(c.name) as string}`).join(', ');
+/** The columns' quoted names, each after `prefix` (a table alias and its dot, or nothing). */
+const columnList = (trx: Knex, columns: readonly CopyColumn[], prefix = '') =>
+  columns.map((c) => `${prefix}${trx.client.wrapIdentifier(c.name) as string}`).join(', ');
 
 /** Values as the server's output functions write them (what COPY writes), not parsed into JavaScript. */
 const AS_TEXT = { getTypeParser: () => (value: string) => value };
@@ -136,7 +137,7 @@ async function* pagedTable(
   signal: AbortSignal,
 ): AsyncGenerator<Lines> {
   const [where, bindings] = scopeFilter(table, scope);
-  const list = selectList(trx, columns);
+  const list = columnList(trx, columns, 't.');
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   for (let after = 0; ;) {
@@ -186,7 +187,7 @@ async function* copyTable(
         : { note: { column: orderColumn, ids: referenced } };
   const identifier = trx.client.wrapIdentifier(table) as string;
   const convert = copyLinesToJson(columns.length, options);
-  const list = columns.map((c) => trx.client.wrapIdentifier(c.name) as string).join(', ');
+  const list = columnList(trx, columns);
   // A transaction's client hands out its one bound connection and never releases it.
   const connection = (await trx.client.acquireConnection()) as PoolClient;
   // Every row of the table, as pg_dump reads it: COPY of a table is never planned, where COPY
