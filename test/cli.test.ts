@@ -13,6 +13,16 @@ import { BIN, databaseUrl, runCli } from './support/cli';
 
 const run = promisify(execFile);
 
+/**
+ * Waits (up to `ms`) until no server runs on the cluster: a test that plants a lock or counts on
+ * starting the server itself must not begin while an earlier test's server is still stopping.
+ */
+async function noServer(pidFile: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  expect(existsSync(pidFile), `a server still runs on ${pidFile}`).toBe(false);
+}
+
 /** No DATABASE_URL from the outer environment: each test says which database it means. */
 const cli = (args: string[], env: Record<string, string | undefined>) =>
   runCli(args, { DATABASE_URL: undefined, ...env });
@@ -124,8 +134,9 @@ describe('CLI on the embedded database (no DATABASE_URL)', () => {
     expect(JSON.parse(runs[2]!.stdout)).toMatchObject({ success: true, pointsEarned: 5 });
   });
 
-  it('survives a stale lock left by a killed server', async () => {
+  it('survives a stale lock left by a killed server', { timeout: 180_000 }, async () => {
     const dataDir = await clusterDir(home);
+    await noServer(join(dataDir, 'postmaster.pid'));
     // A PID that cannot be alive: the lock a crashed server would leave behind.
     await writeFile(join(dataDir, 'postmaster.pid'), `999999\n${dataDir}\n0\n5999\n`);
     const r = await cli(['users', 'get', '2', '--json'], { POINTKEEPER_HOME: home });
@@ -133,28 +144,42 @@ describe('CLI on the embedded database (no DATABASE_URL)', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ id: 2 });
   });
 
-  it('Ctrl-C cancels between whole chunks, closes the session and stops the server it started', async () => {
-    const dataDir = await clusterDir(home);
-    const base = { ...process.env };
-    delete base.DATABASE_URL;
-    const child = spawn('node', [BIN, 'demo', '--append', '--users', '400000', '--transactions', '800000'], {
-      env: { ...base, POINTKEEPER_HOME: home },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const pid = join(dataDir, 'postmaster.pid');
-    while (!existsSync(pid)) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 2_000));
-    child.kill('SIGINT');
-    const code = await exited;
-    expect(code, stderr).toBe(1);
-    expect(stderr).toContain('[CANCELLED]');
-    // Nobody else was connected, so the server this CLI started is stopped, not orphaned.
-    expect(existsSync(pid)).toBe(false);
-    const r = await cli(['users', 'search', 'a', '--json', '--limit', '1'], { POINTKEEPER_HOME: home });
-    expect(r.code, r.stderr).toBe(0);
-  });
+  it(
+    'Ctrl-C cancels between whole chunks, closes the session and stops the server it started',
+    { timeout: 180_000 },
+    async () => {
+      const dataDir = await clusterDir(home);
+      const pid = join(dataDir, 'postmaster.pid');
+      await noServer(pid);
+      const base = { ...process.env };
+      delete base.DATABASE_URL;
+      const child = spawn(
+        'node',
+        [BIN, 'demo', '--append', '--users', '400000', '--transactions', '800000'],
+        {
+          env: { ...base, POINTKEEPER_HOME: home },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // Its own server's start, which it reports once its session is open and Ctrl-C is its own
+      // (a lock file alone could appear before the process had even loaded).
+      while (!stderr.includes('Started the local database')) {
+        if (child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 2_000));
+      child.kill('SIGINT');
+      const code = await exited;
+      expect(code, stderr).toBe(1);
+      expect(stderr).toContain('[CANCELLED]');
+      // Nobody else was connected, so the server this CLI started is stopped, not orphaned.
+      expect(existsSync(pid)).toBe(false);
+      const r = await cli(['users', 'search', 'a', '--json', '--limit', '1'], { POINTKEEPER_HOME: home });
+      expect(r.code, r.stderr).toBe(0);
+    },
+  );
 
   it('a keeper holds the server between consecutive calls, leaves it when idle, and db stop ends it', async () => {
     const dataDir = await clusterDir(home);
