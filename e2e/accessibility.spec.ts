@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expectAccessible } from './support/axe';
 import { expect, test, type TestDatabase } from './fixtures';
+import { BackupsPage } from './pages/BackupsPage';
 
 /**
  * axe-core on every screen and dialog state, in the light and the dark theme: no serious or
@@ -121,8 +122,7 @@ for (const theme of THEMES) {
         await database.dialogs.answer('openFile', file);
         await importCard.getByRole('button', { name: 'Choose…' }).click();
         await importCard.getByRole('button', { name: 'Preview' }).click();
-        // Verifying a whole backup takes seconds on a busy machine.
-        await expect(page.getByTestId('restore-preview')).toBeVisible({ timeout: 30_000 });
+        await new BackupsPage(page).previewShown();
         await expectAccessible(page, `${theme} restore preview`);
         await page.getByRole('button', { name: 'Restore…' }).click();
         await expectAccessible(page, `${theme} restore dialog`);

@@ -10,6 +10,7 @@ test('exports everything, previews and restores it over a newer balance after th
   page,
   database,
 }) => {
+  test.setTimeout(150_000); // export, preview, restore and verify each read the whole ledger
   const dir = await mkdtemp(join(tmpdir(), 'pk-e2e-backup-'));
   const file = join(dir, 'everything.ndjson.gz');
   try {
@@ -38,6 +39,7 @@ test('exports everything, previews and restores it over a newer balance after th
     await backups.importCard.getByLabel(/Replace/).check();
     await backups.importCard.getByRole('button', { name: 'Preview' }).click();
     await expect(backups.inspectSummary).toContainText('valid');
+    await backups.previewShown();
     // Remove (the last column): the one row written after the backup.
     await expect(backups.previewRow('points_transactions').getByRole('cell').last()).toHaveText('1');
     await expect(backups.preview.getByRole('list', { name: 'Balance changes' })).toContainText(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { BackupsPage } from './pages/BackupsPage';
 
 /**
  * Every screen's primary action is reachable with the mouse wheel alone at 1024×700 (issue 18:
@@ -68,6 +69,7 @@ test('Recovery: preview, then Apply…', async ({ page, database }) => {
 });
 
 test('Backups: export, then Restore… after a preview', async ({ page, database }) => {
+  test.setTimeout(150_000); // the preview may take a minute on a loaded host; it is followed, not timed
   const dir = await mkdtemp(join(tmpdir(), 'pk-e2e-layout-'));
   try {
     const file = join(dir, 'all.ndjson.gz');
@@ -82,7 +84,7 @@ test('Backups: export, then Restore… after a preview', async ({ page, database
     await wheelClick(page, importCard.getByRole('button', { name: 'Choose…' }));
     await expect(importCard.getByLabel('Backup file')).toHaveValue(file);
     await wheelClick(page, importCard.getByRole('button', { name: 'Preview' }));
-    await expect(page.getByTestId('restore-preview')).toBeVisible();
+    await new BackupsPage(page).previewShown();
     await wheelClick(page, page.getByRole('button', { name: 'Restore…' }));
     await expect(page.locator('dialog[open]')).toBeVisible();
   } finally {

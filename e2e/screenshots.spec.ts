@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { BackupsPage } from './pages/BackupsPage';
 
 /**
  * The README's screenshots, light and dark, taken from the real screens so they stay current:
@@ -67,7 +68,7 @@ for (const theme of ['light', 'dark'] as const) {
       await database.dialogs.answer('openFile', file);
       await importCard.getByRole('button', { name: 'Choose…' }).click();
       await importCard.getByRole('button', { name: 'Preview' }).click();
-      await expect(page.getByTestId('restore-preview')).toBeVisible();
+      await new BackupsPage(page).previewShown();
       await shoot(page, `backups-${theme}`);
     } finally {
       await rm(dir, { recursive: true, force: true });

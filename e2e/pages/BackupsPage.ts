@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { untilDone } from '../support/progress';
 
 /** The Backups screen: export, import (inspect, preview, typed confirmation, result), verify, history. */
 export class BackupsPage {
@@ -28,6 +29,11 @@ export class BackupsPage {
 
   async open(): Promise<void> {
     await this.page.goto('/#/backups');
+  }
+
+  /** The preview reads and checks the whole file: wait while its progress moves. */
+  async previewShown(): Promise<void> {
+    await untilDone(this.preview, this.importCard.getByTestId('job-status'));
   }
 
   previewRow(table: string): Locator {
