@@ -1,10 +1,10 @@
 /**
  * `npm run bench [-- --quick] [-- --only=ledger,audit] [-- --server=embedded|debian|both]
- *  [-- --scale [--sizes=100000,1000000]]`: runs each benchmark, prints one table of
+ *  [-- --scale [--sizes=100000,1000000] [--only=scan,sync]]`: runs each benchmark, prints one table of
  * figures — every figure beside a reference measured in the same run on the same server, as a
  * ratio — and writes it with the machine and versions to bench/results/.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,7 +14,8 @@ import {
   type BenchRow,
   type BenchServerKind,
 } from './support';
-import { chart, runScale, type ScalePoint } from './scale';
+import { chart, mergePoints, runScale, scaleFigures, type ScalePoint } from './scale';
+import { SCALE_OPERATIONS, type ScaleOperation } from './scaleOperations';
 import { stealLine, withSteal } from './steal';
 
 type Bench = { run(quick: boolean): Promise<BenchRow[]> };
@@ -105,34 +106,66 @@ function serversOf(arg: string | undefined): BenchServerKind[] {
 
 /** The points of a --scale run, one line per operation and size. */
 function pointsTable(points: ScalePoint[]): string {
-  const head = ['operation', 'size', 'time', 'peak memory', 'what it did'];
+  const head = ['operation', 'size', 'time', 'peak memory', 'what it did', 'measured'];
   const body = points.map((p) => [
     p.operation,
     `${p.size.toLocaleString('en-US')} ${p.operation === 'search' ? 'users' : 'transactions'}`,
     `${p.value.toFixed(2)} ${p.unit}`,
     `${p.peakMb} MB`,
     p.detail,
+    p.at.slice(0, 16).replace('T', ' '),
   ]);
   return [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
-/** `--scale`: each server's curves, written as scale[-quick]-<server>.{md,json,svg}. */
-async function scale(quick: boolean, servers: BenchServerKind[], sizes: number[] | undefined): Promise<void> {
+/** What an earlier --scale run wrote for this server, if anything, and when it ran. */
+async function earlierScale(
+  dir: string,
+  name: string,
+): Promise<{ points: Array<Omit<ScalePoint, 'at'> & { at?: string }>; at: string }> {
+  const json = await readFile(join(dir, `${name}.json`), 'utf8').catch(() => null);
+  if (json === null) return { points: [], at: 'unknown' };
+  const earlier = JSON.parse(json) as { points: ScalePoint[]; measuredAt?: string };
+  // Files from before measuredAt carry the time only in their report's second line.
+  const report = await readFile(join(dir, `${name}.md`), 'utf8').catch(() => '');
+  const at = earlier.measuredAt ?? /^(\d{4}-\d\d-\d\dT[\d:.]+Z)/m.exec(report)?.[1] ?? 'unknown';
+  return { points: earlier.points, at };
+}
+
+/**
+ * `--scale`: each server's curves, written as scale[-quick]-<server>.{md,json,svg}. With
+ * `--only=<operations>` only those are measured again; the file keeps the others' earlier points,
+ * each dated.
+ */
+async function scale(
+  quick: boolean,
+  servers: BenchServerKind[],
+  sizes: number[] | undefined,
+  operations: ReadonlySet<ScaleOperation>,
+): Promise<void> {
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
   for (const server of servers) {
     useBenchServer(server);
     try {
       process.stderr.write(`== scale${quick ? ' (quick)' : ''} on ${server}\n`);
-      const { points, rows } = await runScale(quick, sizes);
+      const measuredAt = new Date().toISOString();
       const name = `scale${quick ? '-quick' : ''}-${server}`;
+      const earlier = await earlierScale(dir, name);
+      const { result: fresh, stolen } = await withSteal(() => runScale(quick, sizes, operations));
+      const points = mergePoints(fresh, earlier.points, earlier.at);
+      const rows = scaleFigures(points);
       const title = `Pointkeeper: time and peak memory against size (${server === 'embedded' ? 'embedded PostgreSQL 18' : "Debian's PostgreSQL, default settings"})`;
       await writeFile(join(dir, `${name}.svg`), await chart(points, title));
-      const report = `# ${title}\n\n${new Date().toISOString()} — ${machine}\n\n![chart](${name}.svg)\n\n${table(rows)}\n\n${pointsTable(points)}\n`;
+      const stealNote =
+        stolen === null
+          ? ''
+          : `\n\nCPU time taken by the host while this run measured ${[...operations].join(', ')} (steal, /proc/stat): ${Math.round(stolen * 100)} %.`;
+      const report = `# ${title}\n\n${measuredAt} — ${machine}\n\n![chart](${name}.svg)\n\n${table(rows)}\n\n${pointsTable(points)}${stealNote}\n`;
       await writeFile(join(dir, `${name}.md`), report);
       await writeFile(
         join(dir, `${name}.json`),
-        JSON.stringify({ machine, quick, server, points, rows }, null, 2),
+        JSON.stringify({ machine, quick, server, measuredAt, points, rows }, null, 2),
       );
       process.stdout.write(`${report}\n`);
     } finally {
@@ -152,7 +185,13 @@ async function main(): Promise<void> {
     const sizes = value('--sizes')?.split(',').map(Number);
     if (sizes?.some((n) => !Number.isInteger(n) || n < 1000))
       throw new Error('--sizes takes transaction counts of at least 1000, comma-separated');
-    return scale(quick, servers, sizes);
+    const operations = onlyArg ? onlyArg.split(',') : [...SCALE_OPERATIONS];
+    const unknownOperation = operations.filter((o) => !(SCALE_OPERATIONS as readonly string[]).includes(o));
+    if (unknownOperation.length)
+      throw new Error(
+        `Unknown scale operation "${unknownOperation.join(', ')}" (known: ${SCALE_OPERATIONS.join(', ')})`,
+      );
+    return scale(quick, servers, sizes, new Set(operations as ScaleOperation[]));
   }
   const unknown = only.filter((name) => !BENCHES[name]);
   if (unknown.length)

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { compile } from 'vega-lite';
 import { parse, View } from 'vega';
 import { damage } from './recovery';
-import type { ScaleOperation } from './scalePoint';
+import { SCALE_OPERATIONS, type ScaleOperation } from './scaleOperations';
 import { benchDatabase, databaseUrl, row, type BenchRow } from './support';
 
 export interface ScalePoint {
@@ -27,6 +27,8 @@ export interface ScalePoint {
   unit: 's' | 'ms';
   peakMb: number;
   detail: string;
+  /** When this point was measured (ISO): a run of some operations keeps the others' earlier points. */
+  at: string;
 }
 
 const TX_SIZES = [100_000, 1_000_000, 10_000_000];
@@ -38,6 +40,7 @@ async function point(
   url: string,
   ...rest: string[]
 ): Promise<Omit<ScalePoint, 'size'>> {
+  const at = new Date().toISOString();
   const child = spawn(
     process.execPath,
     [
@@ -53,12 +56,16 @@ async function point(
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`the ${operation} process failed (exit ${String(code)})`);
-  const figures = JSON.parse(out) as Omit<ScalePoint, 'size' | 'operation'>;
-  return { operation, ...figures };
+  const figures = JSON.parse(out) as Omit<ScalePoint, 'size' | 'operation' | 'at'>;
+  return { operation, ...figures, at };
 }
 
-/** Every operation at one size, on clones of one seeded template. */
-async function atSize(transactions: number, dir: string): Promise<ScalePoint[]> {
+/** The chosen operations at one size, on clones of one seeded template. */
+async function atSize(
+  transactions: number,
+  dir: string,
+  operations: ReadonlySet<ScaleOperation>,
+): Promise<ScalePoint[]> {
   const users = Math.round(transactions * USERS_PER_TX);
   process.stderr.write(`   size: ${transactions.toLocaleString('en-US')} transactions\n`);
   const source = await benchDatabase('pointkeeper_bench_scale', { users, transactions });
@@ -72,13 +79,20 @@ async function atSize(transactions: number, dir: string): Promise<ScalePoint[]> 
       `   ${p.operation}: ${p.value.toFixed(2)} ${p.unit}, ${p.peakMb} MB (${p.detail})\n`,
     );
   };
+  const run = (operation: ScaleOperation) => operations.has(operation);
   try {
-    add(await point('scan', url), transactions);
-    add(await point('search', url), users);
-    add(await point('export', url, file), transactions);
-    add(await point('restore', databaseUrl(empty.connection), file, dir), transactions);
-    await damage(source.session.knex);
-    add(await point('sync', url), transactions);
+    if (run('scan')) add(await point('scan', url), transactions);
+    if (run('search')) add(await point('search', url), users);
+    // The restore reads the file the export writes.
+    if (run('export') || run('restore')) {
+      const exported = await point('export', url, file);
+      if (run('export')) add(exported, transactions);
+    }
+    if (run('restore')) add(await point('restore', databaseUrl(empty.connection), file, dir), transactions);
+    if (run('sync')) {
+      await damage(source.session.knex);
+      add(await point('sync', url), transactions);
+    }
   } finally {
     await source.close();
     await empty.close();
@@ -90,7 +104,7 @@ async function atSize(transactions: number, dir: string): Promise<ScalePoint[]> 
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Largest size against smallest: time per unit of size, and peak memory. */
-function figures(points: ScalePoint[]): BenchRow[] {
+export function scaleFigures(points: ScalePoint[]): BenchRow[] {
   const operations = [...new Set(points.map((p) => p.operation))];
   return operations.flatMap((operation) => {
     const mine = points.filter((p) => p.operation === operation).sort((a, b) => a.size - b.size);
@@ -173,17 +187,36 @@ export async function chart(points: ScalePoint[], title: string): Promise<string
   }
 }
 
+/** The points of `operations` at each size. */
 export async function runScale(
   quick: boolean,
-  sizes?: number[],
-): Promise<{ points: ScalePoint[]; rows: BenchRow[] }> {
+  sizes: number[] | undefined,
+  operations: ReadonlySet<ScaleOperation> = new Set(SCALE_OPERATIONS),
+): Promise<ScalePoint[]> {
   const dir = await mkdtemp(join(tmpdir(), 'pk-bench-scale-'));
   const points: ScalePoint[] = [];
   try {
     for (const transactions of sizes ?? (quick ? QUICK_TX_SIZES : TX_SIZES))
-      points.push(...(await atSize(transactions, dir)));
+      points.push(...(await atSize(transactions, dir, operations)));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return { points, rows: figures(points) };
+  return points;
+}
+
+/**
+ * This run's points, with an earlier run's for the operations this one did not measure (a run
+ * of some operations refreshes their curves and keeps the rest). `earlierAt` dates the earlier
+ * points that carry no date of their own (files written before points had one).
+ */
+export function mergePoints(
+  fresh: ScalePoint[],
+  earlier: Array<Omit<ScalePoint, 'at'> & { at?: string }>,
+  earlierAt: string,
+): ScalePoint[] {
+  const measured = new Set(fresh.map((p) => p.operation));
+  const kept = earlier
+    .filter((p) => !measured.has(p.operation))
+    .map((p) => ({ ...p, at: p.at ?? earlierAt }));
+  return [...fresh, ...kept];
 }

@@ -11,13 +11,11 @@ import { handlers } from '../src/main/api/handlers/index';
 import { createDispatcher, type Dispatcher } from '../src/main/api/registry';
 import { parseDatabaseUrl } from '../src/main/db/knex';
 import { openSession, type Session } from '../src/main/db/session';
+import { SCALE_OPERATIONS } from './scaleOperations';
 import { percentile } from './support';
 
-const OPERATIONS = ['scan', 'sync', 'export', 'restore', 'search'] as const;
-export type ScaleOperation = (typeof OPERATIONS)[number];
-
 const args = z
-  .tuple([z.enum(OPERATIONS), z.string().url(), z.string().optional(), z.string().optional()])
+  .tuple([z.enum(SCALE_OPERATIONS), z.string().url(), z.string().optional(), z.string().optional()])
   .safeParse(process.argv.slice(2));
 if (!args.success) {
   process.stderr.write(
