@@ -163,8 +163,9 @@ describe('CLI on the embedded database (no DATABASE_URL)', () => {
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      // Its own server's start, which it reports once its session is open and Ctrl-C is its own
-      // (a lock file alone could appear before the process had even loaded).
+      // Its own server's start, which it reports once its session is open and Ctrl-C is its own.
+      // A lock file proves nothing: it may be an earlier test's server's, left before this child
+      // had even loaded.
       while (!stderr.includes('Started the local database')) {
         if (child.exitCode !== null) break;
         await new Promise((r) => setTimeout(r, 100));
