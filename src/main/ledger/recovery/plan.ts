@@ -11,7 +11,7 @@ import type {
 import type { Progress } from '../../../shared/progress';
 import { AppError } from '../../errors';
 import { decide, storedBalance } from './decide';
-import { nextScopeChunk, readScope } from './state';
+import { readScope, scopeUsers } from './state';
 import { callWrite } from '../writeApi';
 
 /** Users to change per chunk (unclean users, in id order); each applied chunk is one transaction. */
@@ -52,10 +52,25 @@ async function checkUsersExist(db: Knex, ids: number[]): Promise<void> {
   );
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/**
+ * The hash apply's recheck compares: the chunk's users' state texts in id order, joined by ';'
+ * (migration 500). Fed one user at a time, so a chunk's texts are never held together.
+ */
+class ChunkHash {
+  readonly ids: number[] = [];
+  private readonly hash = createHash('sha256');
 
-/** The hash apply's recheck compares: the users' state texts in id order (migration 500). */
-export const stateHash = (texts: string[]) => sha256(texts.join(';'));
+  constructor(readonly chunk: number) {}
+
+  add(userId: number, stateText: string): void {
+    this.hash.update(this.ids.length === 0 ? stateText : `;${stateText}`);
+    this.ids.push(userId);
+  }
+
+  planned(): PlannedChunk {
+    return { ids: this.ids, stateHash: this.hash.digest('hex') };
+  }
+}
 
 /**
  * One hash for the whole plan: the action, the scope, what the preview saw beyond the chunks
@@ -154,32 +169,32 @@ export async function planRecovery(
       totals.usersInScope = scope.inScope;
       extra.update(`${scope.inScope}`);
       let done = 0;
-      options.progress?.({ done, total: scope.unclean, message: 'users checked' });
-      for (
-        let chunk = await nextScopeChunk(trx, -1, scope.evidence);
-        chunk;
-        chunk = await nextScopeChunk(trx, chunk.chunk, scope.evidence)
-      ) {
+      const report = () => options.progress?.({ done, total: scope.unclean, message: 'users checked' });
+      report();
+      // The chunk being walked; the one before it is finished when the walk moves on.
+      let current = new ChunkHash(-1);
+      const close = (walked: ChunkHash) => {
+        if (walked.ids.length > 0) chunks.push(walked.planned());
+        report();
+      };
+      for await (const { chunk, state, stateText } of scopeUsers(trx, scope.evidence)) {
         if (options.signal?.aborted) throw new AppError('CANCELLED', 'Cancelled while reading the users.');
-        const targets: string[] = [];
-        const targetIds: number[] = [];
-        for (const { state, stateText } of chunk.users) {
-          const listing = listed++ < input.limit;
-          const user = decide(input.action, state, listing);
-          count(totals, user, storedBalance(state));
-          if (listing) users.push(user);
-          extra.update(
-            `\n${stateText}:${user.decision}:${user.evidence.map((e) => `${e.kind}/${e.transactionId}`).join(',')}`,
-          );
-          // Blocked and quarantined users are left out: nothing unexplained is applied.
-          if (SKIPPED.has(user.decision)) continue;
-          targets.push(stateText);
-          targetIds.push(state.userId);
+        if (current.chunk !== chunk) {
+          if (current.chunk >= 0) close(current);
+          current = new ChunkHash(chunk);
         }
-        if (targetIds.length > 0) chunks.push({ ids: targetIds, stateHash: stateHash(targets) });
-        done += chunk.users.length;
-        options.progress?.({ done, total: scope.unclean, message: 'users checked' });
+        done++;
+        const listing = listed++ < input.limit;
+        const user = decide(input.action, state, listing);
+        count(totals, user, storedBalance(state));
+        if (listing) users.push(user);
+        extra.update(
+          `\n${stateText}:${user.decision}:${user.evidence.map((e) => `${e.kind}/${e.transactionId}`).join(',')}`,
+        );
+        // Blocked and quarantined users are left out: nothing unexplained is applied.
+        if (!SKIPPED.has(user.decision)) current.add(state.userId, stateText);
       }
+      if (current.chunk >= 0) close(current);
     },
     { isolationLevel: 'repeatable read' },
   );
