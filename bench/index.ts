@@ -126,10 +126,7 @@ async function earlierScale(
   const json = await readFile(join(dir, `${name}.json`), 'utf8').catch(() => null);
   if (json === null) return { points: [], at: 'unknown' };
   const earlier = JSON.parse(json) as { points: ScalePoint[]; measuredAt?: string };
-  // Files from before measuredAt carry the time only in their report's second line.
-  const report = await readFile(join(dir, `${name}.md`), 'utf8').catch(() => '');
-  const at = earlier.measuredAt ?? /^(\d{4}-\d\d-\d\dT[\d:.]+Z)/m.exec(report)?.[1] ?? 'unknown';
-  return { points: earlier.points, at };
+  return { points: earlier.points, at: earlier.measuredAt ?? 'unknown' };
 }
 
 /**
