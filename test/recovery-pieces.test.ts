@@ -40,4 +40,28 @@ describe('a preview of more users than one read', () => {
     expect(run).toMatchObject({ status: 'done', chunksDone: 2, usersChanged: 600 });
     expect(await uncleanUsers(db.knex)).toEqual([]);
   });
+
+  it('is written only through the preview, and a stored chunk altered afterwards is refused', async () => {
+    await db.knex.raw('UPDATE user_points SET points = points + 3 WHERE user_id <= 300');
+    const request = { action: 'sync' as const, scope: 'all' as const };
+    const plan = await planRecovery(db.knex, { ...request, limit: 0 }, { chunkSize: 200 });
+    // A staff login with psql, an admin included, cannot edit the stored plan directly.
+    const admin = (await db.loginAs('admin')).session.knex;
+    await expect(
+      admin.raw('UPDATE recovery_plan_chunks SET user_ids = ? WHERE fingerprint = ?', [
+        [1],
+        plan.fingerprint,
+      ]),
+    ).rejects.toThrow(/permission denied for table recovery_plan_chunks/);
+    // Altered behind the application's back (a superuser here), the plan no longer matches its
+    // fingerprint: apply writes nothing.
+    await db.knex.raw(
+      'UPDATE recovery_plan_chunks SET user_ids = user_ids[2:] WHERE fingerprint = ? AND chunk = 0',
+      [plan.fingerprint],
+    );
+    await expect(applyRecovery(db.knex, { ...request, fingerprint: plan.fingerprint })).rejects.toThrow(
+      /The plan changed since the preview/,
+    );
+    expect(await uncleanUsers(db.knex)).toHaveLength(300);
+  });
 });
