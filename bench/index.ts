@@ -171,7 +171,23 @@ async function scale(
   }
 }
 
+/**
+ * Ctrl-C or a kill ends the process without running the run loops' `finally`, and a Debian bench
+ * cluster is a detached server that would keep running (and holding its scratch folder) after
+ * it: stop it first, then exit as the signal would have.
+ */
+function stopServerOnSignal(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(signal, () => {
+      process.stderr.write(`== ${signal}: stopping the bench server\n`);
+      void closeBenchServer()
+        .catch((error: unknown) => process.stderr.write(`== could not stop it: ${String(error)}\n`))
+        .finally(() => process.exit(128 + os.constants.signals[signal]));
+    });
+}
+
 async function main(): Promise<void> {
+  stopServerOnSignal();
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const value = (flag: string) => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
