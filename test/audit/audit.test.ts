@@ -108,6 +108,7 @@ describe('on consistent ledgers', () => {
 
 describe('seeded discrepancies', () => {
   const expected: Seen[] = [];
+  let misdirectedEarn = 0;
 
   beforeAll(async () => {
     const k = db.knex;
@@ -153,6 +154,27 @@ describe('seeded discrepancies', () => {
     });
     expected.push({
       userId: unpaid,
+      code: 'redemption_without_transaction',
+      stored: rewardCost,
+      expected: 0,
+    });
+
+    // A redemption pointed at one of the user's earns: no debit pays it, and the finding names
+    // the row it points at (read by id apart from the debits).
+    const misdirected = await newUser();
+    const earnRow = await earn(misdirected, 500);
+    const paid = await ok(
+      db.call('points.redeem', { userId: misdirected, points: rewardCost, rewardId, description: 'reward' }),
+    );
+    await k.transaction(async (trx) => {
+      await trx.raw('SET LOCAL session_replication_role = replica');
+      await trx('user_points_redemptions')
+        .where({ id: paid.redemptionId })
+        .update({ transaction_id: earnRow.transactionId });
+    });
+    misdirectedEarn = earnRow.transactionId;
+    expected.push({
+      userId: misdirected,
       code: 'redemption_without_transaction',
       stored: rewardCost,
       expected: 0,
@@ -215,6 +237,19 @@ describe('seeded discrepancies', () => {
       expect(d.difference).toBe(d.stored === null || d.expected === null ? null : d.stored - d.expected);
       expect(d.recommendation.effect).toContain(d.recommendation.action);
     }
+  });
+
+  it('names the row a misdirected redemption points at, in the scan and in audit.user', async () => {
+    const { items } = await scanAll();
+    const scanned = items.filter((d) => d.transactionId === misdirectedEarn);
+    expect(scanned.map((d) => [d.code, d.message])).toEqual([
+      [
+        'redemption_without_transaction',
+        expect.stringContaining(`is not paid by transaction ${misdirectedEarn}`),
+      ],
+    ]);
+    const audit = await ok(db.call('audit.user', { userId: scanned[0]!.userId }));
+    expect(audit.dataIntegrity.discrepancies.map((d) => d.transactionId)).toEqual([misdirectedEarn]);
   });
 
   it('audit.user finds the same for each user, and names the tampered row', async () => {
