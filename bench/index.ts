@@ -56,13 +56,20 @@ interface ServerRun {
   stolen: Record<string, number | null>;
 }
 
-/** Writes the figures so far: a long full run that is stopped keeps what it measured. */
+/** Set by a signal: the benchmark in flight fails as its server goes, and that is no figure. */
+let stopping = false;
+
+/**
+ * Writes the figures so far: a long full run that is stopped keeps what it measured, each
+ * benchmark's figures saved as it finishes.
+ */
 async function save(
   quick: boolean,
   only: string[],
   servers: BenchServerKind[],
   runs: ServerRun[],
 ): Promise<string> {
+  if (stopping) return '';
   const benches = only.length === Object.keys(BENCHES).length ? '' : `, ${only.join(', ')}`;
   // BENCH_DATABASE_URL replaces whichever server was asked for: the report names that server.
   const url = process.env.BENCH_DATABASE_URL ? new URL(process.env.BENCH_DATABASE_URL) : null;
@@ -179,6 +186,7 @@ async function scale(
 function stopServerOnSignal(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.once(signal, () => {
+      stopping = true;
       process.stderr.write(`== ${signal}: stopping the bench server\n`);
       void closeBenchServer()
         .catch((error: unknown) => process.stderr.write(`== could not stop it: ${String(error)}\n`))
