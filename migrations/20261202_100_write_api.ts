@@ -601,7 +601,7 @@ const BREAKS_BODY = (where: string) => `
   ) l
   WHERE l.row_hash IS NULL OR l.prev_hash IS NULL OR l.row_hash <> l.expected_hash OR l.prev_hash <> l.expected_prev`;
 
-const CHAIN = [
+export const CHAIN = [
   `CREATE FUNCTION pointkeeper_chain_breaks(p_from integer DEFAULT NULL, p_to integer DEFAULT NULL)
    RETURNS TABLE (user_id integer, transaction_id integer, previous_id integer, kind text)
    LANGUAGE sql STABLE ${DEFINER} AS $$ ${BREAKS_BODY(

@@ -27,6 +27,7 @@ import * as demoSealOnePass from './20261203_680_demo_seal_one_pass';
 import * as previewTrustsRecords from './20261203_690_preview_trusts_records';
 import * as writesKeepRecords from './20261203_700_writes_keep_records';
 import * as applyInTwoSessions from './20261203_710_apply_in_two_sessions';
+import * as chainBreaksByRange from './20261203_720_chain_breaks_by_range';
 
 /**
  * The migrations in order. Listed statically so that bundled code (the Electron main process)
@@ -61,4 +62,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261203_690_preview_trusts_records', previewTrustsRecords],
   ['20261203_700_writes_keep_records', writesKeepRecords],
   ['20261203_710_apply_in_two_sessions', applyInTwoSessions],
+  ['20261203_720_chain_breaks_by_range', chainBreaksByRange],
 ];
