@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PgConnection } from '../src/main/db/knex';
 import { BACKUP_TABLES, type RestoreResult } from '../src/shared/contract/backup';
-import { benchDatabase, callInOwnProcess, row, type BenchRow } from './support';
+import { benchDatabase, callInOwnProcess, row, settle, type BenchRow } from './support';
 
 const run = promisify(execFile);
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -64,13 +64,6 @@ async function referenceExport(c: PgConnection, dir: string): Promise<{ seconds:
       name: 'psql \\copy TO (pg_dump 15 refuses a v18 server)',
     };
   }
-}
-
-/** Dirty pages written back and the server checkpointed: no earlier step's writes overlap the next. */
-async function settle(c: PgConnection, dir: string): Promise<void> {
-  await run('sync');
-  await psql(c, 'CHECKPOINT;', dir);
-  await run('sync');
 }
 
 async function referenceRestore(c: PgConnection, dir: string): Promise<number> {
@@ -151,10 +144,10 @@ export async function runBench(quick: boolean): Promise<BenchRow[]> {
     let best = { seconds: Infinity, peakMb: 0 };
     let ref = { seconds: Infinity, name: '' };
     for (let round = 0; round < ROUNDS; round++) {
-      await settle(source.connection, dir);
+      await settle(source);
       const reference = await referenceExport(source.connection, dir);
       if (reference.seconds < ref.seconds) ref = reference;
-      await settle(source.connection, dir);
+      await settle(source);
       // In a process of its own, as the CLI runs it: in this one its peak also held what the
       // benchmarks before it left (330 MB after a full run's sync and demo, against ~200 alone).
       // Each round replaces the last round's file (an export never replaces one unasked).
