@@ -74,16 +74,31 @@ async function measure(session: Session, dispatch: Dispatcher): Promise<Measured
     }
     case 'search': {
       // Three-letter prefixes of real names: what a support agent types before the list settles.
-      const names = (await session.knex('users').orderByRaw('random()').limit(200).pluck('name')) as string[];
-      const ms: number[] = [];
-      for (const name of names) {
-        const t = performance.now();
-        await ok(dispatch, 'users.search', { query: name.slice(0, 3).toLowerCase(), limit: 50 });
-        ms.push(performance.now() - t);
-      }
-      ms.sort((a, b) => a - b);
-      // The figure for search is its p95 latency, not the time of all 200 searches.
-      return { p95Ms: percentile(ms, 95), detail: `${ms.length} searches` };
+      const round = async (): Promise<number> => {
+        const names = (await session
+          .knex('users')
+          .orderByRaw('random()')
+          .limit(200)
+          .pluck('name')) as string[];
+        const ms: number[] = [];
+        for (const name of names) {
+          const t = performance.now();
+          await ok(dispatch, 'users.search', { query: name.slice(0, 3).toLowerCase(), limit: 50 });
+          ms.push(performance.now() - t);
+        }
+        return percentile(
+          ms.sort((a, b) => a - b),
+          95,
+        );
+      };
+      // The figure is the p95 latency of one search in a second round of 200. The first finds the
+      // users' pages outside the server's cache (the scan and the export of the same size ran
+      // before it); a ledger of 10,000 users is cached within a few searches and one of a million
+      // is not, so a first round compares a cache against none: at a million users on PG 15 its
+      // p95 fell from 8.4 ms to 1.4 ms over four rounds, as the prefixes came round again. The
+      // first round's p95 is kept in the detail.
+      const cold = await round();
+      return { p95Ms: await round(), detail: `200 searches after 200 (whose p95 was ${cold.toFixed(2)} ms)` };
     }
   }
 }
